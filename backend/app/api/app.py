@@ -1,0 +1,49 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import health
+from app.api.errors import install_error_handlers
+from app.db.engine import make_engine, make_session_factory
+from app.settings import Settings, get_settings
+
+# Things started with the app and stopped with it (the scheduler is one).
+LifespanPart = Callable[[FastAPI], AbstractContextManager[None]]
+
+
+def create_app(
+    settings: Settings | None = None, *, parts: tuple[LifespanPart, ...] = ()
+) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Overdue Invoice Scheduler",
+        version="0.1.0",
+        description="Finds overdue invoices, notifies once per reminder stage, "
+        "and records every run.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.lifespan_parts = parts
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = make_engine(app.state.settings.database_url)
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    with ExitStack() as stack:
+        for part in app.state.lifespan_parts:
+            stack.enter_context(part(app))
+        try:
+            yield
+        finally:
+            stack.close()
+            engine.dispose()
