@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from app.api import health
+from app.api.auth import Authenticated
 from app.api.errors import install_error_handlers
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
@@ -29,9 +30,20 @@ def create_app(
     )
     app.state.settings = settings
     app.state.lifespan_parts = parts
+    app.state.api_tokens = settings.api_tokens
     install_error_handlers(app)
-    app.include_router(health.router)
+    _include_routers(app)
     return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Health and metrics are open; every other router requires a bearer token."""
+    app.include_router(health.router)
+    for router in PROTECTED_ROUTERS:
+        app.include_router(router, dependencies=Authenticated)
+
+
+PROTECTED_ROUTERS: list[APIRouter] = []
 
 
 @asynccontextmanager

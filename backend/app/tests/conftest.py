@@ -9,13 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.app import create_app
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrations import upgrade_to_head
 from app.db.models import Base
+from app.settings import Settings
 from app.tests.support.clock import FakeClock
 from app.tests.support.postgres import NoPostgres, PostgresServer, find_server, stop
 
@@ -107,3 +110,26 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2025, 3, 15, 12, 0, tzinfo=UTC))
+
+
+API_TOKEN = "test-token-0123456789"
+
+
+@pytest.fixture
+def app_settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for an app under test: its own database, one known token."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        api_tokens=API_TOKEN,
+        scheduler_enabled=False,
+        environment="test",
+    )
+
+
+@pytest.fixture
+def api_client(app_settings: Settings) -> Iterator[TestClient]:
+    """A client of the real app and database, sending a valid bearer token."""
+    with TestClient(create_app(app_settings)) as client:
+        client.headers["Authorization"] = f"Bearer {API_TOKEN}"
+        yield client
