@@ -1,0 +1,362 @@
+"""The overdue run: open its log row, walk the work in batches, always close the row."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock, system_clock
+from app.executions.models import OVERDUE_JOB_NAME, RunStatus, RunTrigger
+from app.executions.repository import (
+    RunCounts,
+    fail_stale_runs,
+    finish_run,
+    open_run,
+)
+from app.overdue.batch import (
+    BatchResult,
+    PlannedNotification,
+    dry_run_batch,
+    record_progress,
+    write_batch,
+)
+from app.overdue.error_log import ErrorLog
+from app.overdue.rule import ZoneGroup, work_batch_query, zone_groups
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_REPORTED_PLANS = 1_000
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    reminder_days: tuple[int, ...] = (1,)
+    batch_size: int = 100
+    default_timezone: str = "UTC"
+    stale_after: timedelta = timedelta(seconds=300)
+    dry_run: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, dry_run: bool = False) -> RunOptions:
+        return cls(
+            reminder_days=settings.overdue_invoice_reminder_days,
+            batch_size=settings.overdue_invoice_batch_size,
+            default_timezone=settings.overdue_invoice_timezone,
+            stale_after=timedelta(seconds=settings.overdue_invoice_stale_run_seconds),
+            dry_run=dry_run,
+        )
+
+
+@dataclass
+class RunReport:
+    """What a run did; for a dry run, `planned` lists what it would have created."""
+
+    run_id: uuid.UUID
+    started_at: datetime
+    dry_run: bool
+    status: RunStatus = RunStatus.RUNNING
+    finished_at: datetime | None = None
+    invoices_processed: int = 0
+    notifications_created: int = 0
+    would_create: int = 0
+    statuses_changed: int = 0
+    batches: int = 0
+    errors: ErrorLog = field(default_factory=ErrorLog)
+    planned: list[PlannedNotification] = field(default_factory=list)
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.finished_at or self.started_at
+        return (end - self.started_at).total_seconds()
+
+    def counts(self) -> RunCounts:
+        return RunCounts(
+            invoices_processed=self.invoices_processed,
+            notifications_created=self.notifications_created,
+            error_count=self.errors.count,
+            error_details=self.errors.render(),
+        )
+
+    def add(self, rows: int, result: BatchResult) -> None:
+        self.batches += 1
+        self.invoices_processed += rows
+        if self.dry_run:
+            self.would_create += len(result.created)
+        else:
+            self.notifications_created += len(result.created)
+        self.statuses_changed += result.statuses_changed
+        room = MAX_REPORTED_PLANS - len(self.planned)
+        self.planned.extend(result.created[: max(room, 0)])
+
+
+ProgressCallback = Callable[[RunReport], None]
+
+
+class RunAlreadyClaimed(Exception):
+    """The run's log row could not be inserted: its slot belongs to another run."""
+
+
+def run_overdue_invoices(
+    factory: sessionmaker[Session],
+    options: RunOptions,
+    *,
+    clock: Clock = system_clock,
+    trigger: RunTrigger = RunTrigger.CLI,
+    on_batch: ProgressCallback | None = None,
+) -> RunReport:
+    """Run now, not tied to a slot: open a log row, do the work, close the row."""
+    now = clock()
+    close_unfinished_runs(factory, options, now)
+    run_id = open_run(
+        factory,
+        job_name=OVERDUE_JOB_NAME,
+        now=now,
+        trigger=trigger,
+        dry_run=options.dry_run,
+    )
+    if run_id is None:
+        raise RunAlreadyClaimed("a run without a slot cannot collide")
+    return execute_run(
+        factory, run_id, options, started_at=now, clock=clock, on_batch=on_batch
+    )
+
+
+def execute_run(
+    factory: sessionmaker[Session],
+    run_id: uuid.UUID,
+    options: RunOptions,
+    *,
+    started_at: datetime,
+    clock: Clock = system_clock,
+    on_batch: ProgressCallback | None = None,
+) -> RunReport:
+    """Do the work of an opened run and close its row, whatever happens.
+
+    `started_at` is the run instant: each business's "today" is taken from it.
+    """
+    report = RunReport(run_id=run_id, started_at=started_at, dry_run=options.dry_run)
+    _log_event("run started", report, dry_run=options.dry_run)
+    try:
+        _walk(factory, report, options, clock, on_batch)
+        report.status = RunStatus.COMPLETED
+    except Exception as exc:
+        _record_failure(report, exc)
+    except BaseException as exc:
+        # Interrupted (SIGTERM, Ctrl-C): close the row, then let the signal win.
+        _record_failure(report, exc)
+        raise
+    finally:
+        report.finished_at = clock()
+        _close(factory, report)
+    return report
+
+
+def _record_failure(report: RunReport, exc: BaseException) -> None:
+    report.status = RunStatus.FAILED
+    report.errors.fail_run(f"{type(exc).__name__}: {exc}")
+    logger.error(
+        "run failed",
+        exc_info=exc,
+        extra={"event": "run_failed", "run_id": str(report.run_id)},
+    )
+
+
+def _walk(
+    factory: sessionmaker[Session],
+    report: RunReport,
+    options: RunOptions,
+    clock: Clock,
+    on_batch: ProgressCallback | None,
+) -> None:
+    with factory() as session:
+        groups = zone_groups(session, report.started_at, options.default_timezone)
+    for group in groups:
+        _walk_group(factory, group, report, options, clock, on_batch)
+
+
+def _walk_group(
+    factory: sessionmaker[Session],
+    group: ZoneGroup,
+    report: RunReport,
+    options: RunOptions,
+    clock: Clock,
+    on_batch: ProgressCallback | None,
+) -> None:
+    """Walk the group's work by invoice id, one transaction per batch."""
+    after_id = 0
+    while True:
+        rows = _run_batch(factory, group, report, options, clock, after_id)
+        if not rows:
+            return
+        after_id = rows[-1].id
+        if on_batch is not None:
+            on_batch(report)
+
+
+def _run_batch(
+    factory: sessionmaker[Session],
+    group: ZoneGroup,
+    report: RunReport,
+    options: RunOptions,
+    clock: Clock,
+    after_id: int,
+) -> Sequence[Row[Any]]:
+    query = work_batch_query(
+        group, options.reminder_days, after_id=after_id, limit=options.batch_size
+    )
+    with factory() as session:
+        rows = session.execute(query).all()
+        if not rows:
+            return rows
+        try:
+            result = _apply(session, rows, group, report, options, clock)
+        except Exception as exc:
+            if _is_connection_failure(exc):
+                raise
+            session.rollback()
+            _log_batch_retry(report, exc)
+            result = _apply_row_by_row(factory, rows, group, report, options, clock)
+    report.add(len(rows), result)
+    logger.debug(
+        "batch done",
+        extra={
+            "event": "run_batch",
+            "run_id": str(report.run_id),
+            "batch": report.batches,
+        },
+    )
+    return rows
+
+
+def _apply(
+    session: Session,
+    rows: Sequence[Row[Any]],
+    group: ZoneGroup,
+    report: RunReport,
+    options: RunOptions,
+    clock: Clock,
+) -> BatchResult:
+    """The batch's writes, its heartbeat and live counts, committed together."""
+    if options.dry_run:
+        result = dry_run_batch(rows, today=group.today)
+    else:
+        result = write_batch(session, rows, today=group.today, now=report.started_at)
+    record_progress(
+        session,
+        report.run_id,
+        now=clock(),
+        processed=report.invoices_processed + len(rows),
+        created=report.notifications_created
+        + len(result.created) * (not options.dry_run),
+    )
+    session.commit()
+    return result
+
+
+def _apply_row_by_row(
+    factory: sessionmaker[Session],
+    rows: Sequence[Row[Any]],
+    group: ZoneGroup,
+    report: RunReport,
+    options: RunOptions,
+    clock: Clock,
+) -> BatchResult:
+    """Retry a failed batch one invoice at a time, so one bad invoice stops no other."""
+    merged = BatchResult()
+    for row in rows:
+        with factory() as session:
+            try:
+                result = _apply(session, [row], group, report, options, clock)
+            except Exception as exc:
+                if _is_connection_failure(exc):
+                    raise
+                session.rollback()
+                report.errors.add_invoice(
+                    invoice_id=row.id,
+                    invoice_number=row.invoice_number,
+                    reason=str(exc),
+                )
+                continue
+        merged.created += result.created
+        merged.statuses_changed += result.statuses_changed
+    return merged
+
+
+def _is_connection_failure(exc: Exception) -> bool:
+    """Errors that stop the run rather than one invoice: the database went away."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError)
+
+
+def _log_batch_retry(report: RunReport, exc: Exception) -> None:
+    logger.warning(
+        "batch failed, retrying its invoices one by one: %s",
+        exc,
+        extra={"event": "run_batch_retry", "run_id": str(report.run_id)},
+    )
+
+
+_unclosed_lock = threading.Lock()
+_unclosed_runs: set[uuid.UUID] = set()
+
+
+def _close(factory: sessionmaker[Session], report: RunReport) -> None:
+    """Finish the log row; if the database is away, leave it for the next run."""
+    assert report.finished_at is not None
+    try:
+        finish_run(
+            factory,
+            report.run_id,
+            now=report.finished_at,
+            status=report.status,
+            counts=report.counts(),
+        )
+    except Exception:
+        with _unclosed_lock:
+            _unclosed_runs.add(report.run_id)
+        logger.exception(
+            "could not close the run's log row; the next run will",
+            extra={"event": "run_close_failed", "run_id": str(report.run_id)},
+        )
+        return
+    _log_event("run finished", report, status=str(report.status))
+
+
+def close_unfinished_runs(
+    factory: sessionmaker[Session], options: RunOptions, now: datetime
+) -> None:
+    """Close runs this process could not close, and runs whose process died."""
+    with _unclosed_lock:
+        pending = list(_unclosed_runs)
+        _unclosed_runs.clear()
+    reason = RunCounts(error_count=1, error_details="run failed: database unreachable")
+    for run_id in pending:
+        finish_run(factory, run_id, now=now, status=RunStatus.FAILED, counts=reason)
+    fail_stale_runs(
+        factory, job_name=OVERDUE_JOB_NAME, now=now, stale_after=options.stale_after
+    )
+
+
+def _log_event(message: str, report: RunReport, **fields: object) -> None:
+    logger.info(
+        message,
+        extra={
+            "event": message.replace(" ", "_"),
+            "run_id": str(report.run_id),
+            "invoices_processed": report.invoices_processed,
+            "notifications_created": report.notifications_created,
+            "error_count": report.errors.count,
+            **fields,
+        },
+    )

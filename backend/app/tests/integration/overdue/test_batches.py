@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.tests.support.clock import FakeClock
+from app.tests.support.factories import make_business, make_customer, make_invoice
+from app.tests.support.overdue import notified, run
+
+
+@contextmanager
+def counted_statements(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _many_overdue(session: Session, clock: FakeClock, count: int) -> None:
+    customer = make_customer(session, business=make_business(session))
+    for offset in range(count):
+        due = clock().date() - timedelta(days=1 + offset % 40)
+        make_invoice(session, customer=customer, due_date=due)
+    session.commit()
+
+
+def test_statements_per_run_follow_batches_not_invoices(
+    engine: Engine,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    clock: FakeClock,
+) -> None:
+    _many_overdue(session, clock, 300)
+
+    with counted_statements(engine) as statements:
+        report = run(session_factory, clock, stages=(1, 7, 14, 30), batch_size=100)
+
+    inserts = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS")
+    ]
+    assert report.batches == 3
+    assert report.notifications_created == 300
+    # One multi-row INSERT per batch; the driver may split one into a few pages.
+    assert 3 <= len(inserts) <= 6
+    assert len(statements) < 40
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 50, 1000])
+def test_batch_size_never_changes_the_outcome(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    clock: FakeClock,
+    batch_size: int,
+) -> None:
+    _many_overdue(session, clock, 60)
+
+    report = run(session_factory, clock, stages=(1, 7, 14, 30), batch_size=batch_size)
+
+    stages = {stage for _, stage in notified(session_factory)}
+    assert report.notifications_created == 60
+    assert stages == {1, 7, 14, 30}
+    assert report.batches == -(-60 // batch_size)
