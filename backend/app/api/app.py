@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 from app.api import health
 from app.api.auth import Authenticated
 from app.api.errors import install_error_handlers
+from app.businesses.routes import router as businesses_router
+from app.customers.routes import router as customers_router
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 
@@ -43,7 +45,10 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(router, dependencies=Authenticated)
 
 
-PROTECTED_ROUTERS: list[APIRouter] = []
+PROTECTED_ROUTERS: list[APIRouter] = [
+    businesses_router,
+    customers_router,
+]
 
 
 @asynccontextmanager
