@@ -13,6 +13,7 @@ from app.api.errors import install_error_handlers
 from app.businesses.routes import router as businesses_router
 from app.customers.routes import router as customers_router
 from app.db.engine import make_engine, make_session_factory
+from app.invoices.routes import router as invoices_router
 from app.settings import Settings, get_settings
 
 # Things started with the app and stopped with it (the scheduler is one).
@@ -48,6 +49,7 @@ def _include_routers(app: FastAPI) -> None:
 PROTECTED_ROUTERS: list[APIRouter] = [
     businesses_router,
     customers_router,
+    invoices_router,
 ]
 
 

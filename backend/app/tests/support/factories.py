@@ -19,7 +19,7 @@ def make_business(
     session: Session,
     *,
     name: str = "Acme Ltd",
-    timezone: str = "UTC",
+    timezone: str | None = "UTC",
     currency: str = "USD",
 ) -> Business:
     business = Business(name=name, timezone=timezone, currency=currency)
