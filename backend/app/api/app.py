@@ -14,6 +14,7 @@ from app.businesses.routes import router as businesses_router
 from app.customers.routes import router as customers_router
 from app.db.engine import make_engine, make_session_factory
 from app.invoices.routes import router as invoices_router
+from app.notifications.routes import router as notifications_router
 from app.settings import Settings, get_settings
 
 # Things started with the app and stopped with it (the scheduler is one).
@@ -50,6 +51,7 @@ PROTECTED_ROUTERS: list[APIRouter] = [
     businesses_router,
     customers_router,
     invoices_router,
+    notifications_router,
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.businesses.models import Business
 from app.customers.models import Customer
 from app.invoices.models import Invoice, InvoiceStatus
+from app.notifications.models import Notification
 
 _numbers = count(1)
 
@@ -75,3 +76,26 @@ def make_invoice(
     session.add(invoice)
     session.flush()
     return invoice
+
+
+def make_notification(
+    session: Session,
+    *,
+    invoice: Invoice,
+    stage: int = 1,
+    is_read: bool = False,
+    created_at: datetime | None = None,
+) -> Notification:
+    notification = Notification(
+        business_id=invoice.business_id,
+        invoice_id=invoice.id,
+        stage=stage,
+        title=f"Invoice {invoice.invoice_number} is overdue",
+        message=f"{stage} day(s) overdue",
+        is_read=is_read,
+        resource_id=str(invoice.id),
+        created_at=created_at or datetime(2025, 3, 15, tzinfo=UTC),
+    )
+    session.add(notification)
+    session.flush()
+    return notification
