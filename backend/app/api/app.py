@@ -15,6 +15,7 @@ from app.customers.routes import router as customers_router
 from app.db.engine import make_engine, make_session_factory
 from app.invoices.routes import router as invoices_router
 from app.notifications.routes import router as notifications_router
+from app.reports.routes import router as reports_router
 from app.settings import Settings, get_settings
 
 # Things started with the app and stopped with it (the scheduler is one).
@@ -52,6 +53,7 @@ PROTECTED_ROUTERS: list[APIRouter] = [
     customers_router,
     invoices_router,
     notifications_router,
+    reports_router,
 ]
 
 
