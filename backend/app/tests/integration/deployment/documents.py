@@ -21,6 +21,7 @@ RENDER_SPEC = REPO_ROOT / "render.yaml"
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = BACKEND / "Dockerfile"
 DOCKERIGNORE = BACKEND / ".dockerignore"
+KUBERNETES = REPO_ROOT / "docs" / "kubernetes" / "overdue-scheduler.yaml"
 
 # A name of the service's own kind: OVERDUE_... or SCHEDULER_..., not a prefix
 # followed by `_` or `*` (as in "any OVERDUE_INVOICE_* variable").
@@ -43,6 +44,10 @@ def load_yaml(path: Path) -> Any:
 
 def parse_yaml(text: str) -> Any:
     return yaml.safe_load(text)
+
+
+def load_yaml_documents(path: Path) -> list[Any]:
+    return list(yaml.safe_load_all(path.read_text()))
 
 
 def uncommented(text: str, first_line: str) -> str:

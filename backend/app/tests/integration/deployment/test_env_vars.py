@@ -18,9 +18,11 @@ from app.tests.integration.deployment.documents import (
     CHECKLIST,
     COMPOSE,
     ENV_EXAMPLE,
+    KUBERNETES,
     RENDER_SPEC,
     SERVICE_VARIABLE,
     load_yaml,
+    load_yaml_documents,
     parse_yaml,
     section,
     settings_variables,
@@ -28,7 +30,7 @@ from app.tests.integration.deployment.documents import (
     uncommented,
 )
 
-DOCUMENTS = [CHECKLIST, ENV_EXAMPLE, APP_SPEC, RENDER_SPEC, AZURE, COMPOSE]
+DOCUMENTS = [CHECKLIST, ENV_EXAMPLE, APP_SPEC, RENDER_SPEC, AZURE, COMPOSE, KUBERNETES]
 APP_WORKER = "# workers:"
 RENDER_WORKER = "#   - type: worker"
 
@@ -149,3 +151,12 @@ def test_compose_sets_only_variables_the_settings_read() -> None:
     named = set().union(*(s.get("environment", {}) for s in app_services))
 
     assert named - settings_variables() == set()
+
+
+def test_kubernetes_example_sets_every_variable() -> None:
+    config = next(
+        d for d in load_yaml_documents(KUBERNETES) if d["kind"] == "ConfigMap"
+    )
+    secrets = re.findall(r"--from-literal=([A-Z_]+)=", KUBERNETES.read_text())
+
+    assert sorted([*config["data"], *secrets]) == sorted(settings_variables())

@@ -14,9 +14,11 @@ from app.tests.integration.deployment.documents import (
     COMPOSE,
     DOCKERFILE,
     DOCKERIGNORE,
+    KUBERNETES,
     RENDER_SPEC,
     REPO_ROOT,
     load_yaml,
+    load_yaml_documents,
     parse_yaml,
     uncommented,
 )
@@ -277,3 +279,27 @@ def test_every_copy_source_is_in_the_build_context() -> None:
     for source in (s for group in sources for s in group):
         assert Path(BACKEND / source).exists(), source
         assert not _ignored(source.rstrip("/"), _dockerignore()), source
+
+
+def _kubernetes(kind: str) -> dict[str, Any]:
+    document: dict[str, Any] = next(
+        d for d in load_yaml_documents(KUBERNETES) if d["kind"] == kind
+    )
+    return document
+
+
+def test_kubernetes_job_migrates_as_the_image_user() -> None:
+    pod = _kubernetes("Job")["spec"]["template"]["spec"]
+
+    assert pod["containers"][0]["command"] == MIGRATE.split()
+    assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def test_kubernetes_deployment_probes_the_health_checks() -> None:
+    pod = _kubernetes("Deployment")["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+
+    assert container["readinessProbe"]["httpGet"]["path"] == "/api/health/readiness"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/api/health/liveness"
+    assert container["ports"][0]["containerPort"] == 8000
+    assert pod["securityContext"]["runAsUser"] == 10001
