@@ -307,24 +307,28 @@ def _log_batch_retry(report: RunReport, exc: Exception) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    status: RunStatus
+    counts: RunCounts
+    finished_at: datetime
+
+
+# Runs this process finished but could not record (the database was away);
+# the next run of this process writes them first.
 _unclosed_lock = threading.Lock()
-_unclosed_runs: set[uuid.UUID] = set()
+_unclosed_runs: dict[uuid.UUID, _Outcome] = {}
 
 
 def _close(factory: sessionmaker[Session], report: RunReport) -> None:
     """Finish the log row; if the database is away, leave it for the next run."""
     assert report.finished_at is not None
+    outcome = _Outcome(report.status, report.counts(), report.finished_at)
     try:
-        finish_run(
-            factory,
-            report.run_id,
-            now=report.finished_at,
-            status=report.status,
-            counts=report.counts(),
-        )
+        _write_outcome(factory, report.run_id, outcome)
     except Exception:
         with _unclosed_lock:
-            _unclosed_runs.add(report.run_id)
+            _unclosed_runs[report.run_id] = outcome
         logger.exception(
             "could not close the run's log row; the next run will",
             extra={"event": "run_close_failed", "run_id": str(report.run_id)},
@@ -333,16 +337,28 @@ def _close(factory: sessionmaker[Session], report: RunReport) -> None:
     _log_event("run finished", report, status=str(report.status))
 
 
+def _write_outcome(
+    factory: sessionmaker[Session], run_id: uuid.UUID, outcome: _Outcome
+) -> None:
+    finish_run(
+        factory,
+        run_id,
+        now=outcome.finished_at,
+        status=outcome.status,
+        counts=outcome.counts,
+    )
+
+
 def close_unfinished_runs(
     factory: sessionmaker[Session], options: RunOptions, now: datetime
 ) -> None:
-    """Close runs this process could not close, and runs whose process died."""
+    """Record runs this process could not close, and fail runs whose process died."""
     with _unclosed_lock:
-        pending = list(_unclosed_runs)
-        _unclosed_runs.clear()
-    reason = RunCounts(error_count=1, error_details="run failed: database unreachable")
-    for run_id in pending:
-        finish_run(factory, run_id, now=now, status=RunStatus.FAILED, counts=reason)
+        pending = dict(_unclosed_runs)
+    for run_id, outcome in pending.items():
+        _write_outcome(factory, run_id, outcome)
+        with _unclosed_lock:
+            _unclosed_runs.pop(run_id, None)
     fail_stale_runs(
         factory, job_name=OVERDUE_JOB_NAME, now=now, stale_after=options.stale_after
     )

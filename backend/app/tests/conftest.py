@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,13 @@ from app.tests.support.clock import FakeClock
 from app.tests.support.postgres import NoPostgres, PostgresServer, find_server, stop
 
 hypothesis_settings.register_profile("default", derandomize=True, deadline=None)
+# `pytest --hypothesis-profile=no-shrink` reports the first failing example at once.
+hypothesis_settings.register_profile(
+    "no-shrink",
+    derandomize=True,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 hypothesis_settings.load_profile("default")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -119,7 +127,7 @@ API_TOKEN = "test-token-0123456789"
 def app_settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for an app under test: its own database, one known token."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url,
         api_tokens=API_TOKEN,
         scheduler_enabled=False,

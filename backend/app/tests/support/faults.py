@@ -48,3 +48,24 @@ def remove_rejections(engine: Engine) -> None:
                     "DROP TRIGGER IF EXISTS reject_test_notifications ON notifications"
                 )
             )
+
+
+_PG_KILLER = """
+CREATE OR REPLACE FUNCTION kill_test_connection() RETURNS trigger AS $$
+BEGIN
+  IF NEW.invoice_id = {invoice_id} THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql
+"""
+
+
+def kill_connection_on_notification(engine: Engine, invoice_id: int) -> None:
+    """PostgreSQL drops the writing connection when this invoice is notified."""
+    with engine.begin() as connection:
+        connection.execute(text(_PG_KILLER.format(invoice_id=int(invoice_id))))
+        connection.execute(
+            text(
+                "CREATE TRIGGER reject_test_notifications BEFORE INSERT ON notifications"
+                " FOR EACH ROW EXECUTE FUNCTION kill_test_connection()"
+            )
+        )

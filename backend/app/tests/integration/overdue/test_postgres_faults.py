@@ -1,0 +1,167 @@
+"""Exactly-once and failure behaviour against a real PostgreSQL with real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.engine import make_engine, make_session_factory
+from app.executions.models import JobExecutionLog, RunStatus
+from app.notifications.models import Notification
+from app.overdue.run import RunOptions, run_overdue_invoices
+from app.tests.support.clock import FakeClock
+from app.tests.support.factories import make_business, make_customer, make_invoice
+from app.tests.support.faults import kill_connection_on_notification, remove_rejections
+from app.tests.support.overdue import notification_count
+
+pytestmark = pytest.mark.postgres
+AS_OF = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    yield engine
+    remove_rejections(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_factory(pg_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(pg_engine)
+
+
+def _invoices(factory: sessionmaker[Session], count: int) -> list[int]:
+    with factory() as session:
+        ids = []
+        for business_number in range(4):
+            business = make_business(session, name=f"B{business_number}")
+            customer = make_customer(session, business=business)
+            for offset in range(count // 4):
+                due = AS_OF.date() - timedelta(days=1 + offset % 60)
+                ids.append(make_invoice(session, customer=customer, due_date=due).id)
+        session.commit()
+    return ids
+
+
+def _start_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "OVERDUE_INVOICE_BATCH_SIZE": "7",
+        "OVERDUE_INVOICE_REMINDER_DAYS": "1,7,14,30",
+        "LOG_LEVEL": "WARNING",
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "app.tests.support.run_when_told",
+        "run-once",
+        "--as-of",
+        AS_OF.isoformat(),
+    ]
+    children = [
+        subprocess.Popen(
+            args,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    return [_finish(child) for child in children]
+
+
+def _finish(child: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    stdout, stderr = child.communicate(timeout=120)
+    return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+
+
+def test_four_processes_at_the_same_moment_create_each_notification_once(
+    postgres_url: str, pg_factory: sessionmaker[Session]
+) -> None:
+    ids = _invoices(pg_factory, 800)
+
+    results = _start_together(postgres_url, 4)
+
+    assert [r.returncode for r in results] == [0] * 4, [r.stderr for r in results]
+    with pg_factory() as session:
+        pairs = session.execute(
+            select(Notification.invoice_id, Notification.stage)
+        ).all()
+        logs = session.scalars(select(JobExecutionLog)).all()
+    assert len(pairs) == len(set(pairs)) == len(ids)
+    assert {invoice_id for invoice_id, _ in pairs} == set(ids)
+    assert [log.status for log in logs] == [RunStatus.COMPLETED] * 4
+    # Each row counts only what it inserted itself: together, exactly once.
+    assert sum(log.notifications_created for log in logs) == len(ids)
+
+
+def test_a_killed_connection_leaves_the_run_failed_with_the_reason(
+    pg_engine: Engine, pg_factory: sessionmaker[Session]
+) -> None:
+    ids = _invoices(pg_factory, 40)
+    kill_connection_on_notification(pg_engine, ids[25])
+    clock = FakeClock(AS_OF)
+
+    report = run_overdue_invoices(pg_factory, RunOptions(batch_size=10), clock=clock)
+
+    with pg_factory() as session:
+        log = session.get(JobExecutionLog, report.run_id)
+    assert log is not None
+    assert log.status == RunStatus.FAILED
+    assert log.end_time == AS_OF
+    assert log.error_details is not None
+    assert "terminating connection" in log.error_details
+    assert log.notifications_created == 20
+    assert notification_count(pg_factory) == 20
+    assert pg_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_run_that_could_not_be_closed_is_recorded_by_the_next_run(
+    pg_engine: Engine, pg_factory: sessionmaker[Session]
+) -> None:
+    _invoices(pg_factory, 8)
+    clock = FakeClock(AS_OF)
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql(_REFUSE_CLOSING)
+    first = run_overdue_invoices(pg_factory, RunOptions(), clock=clock)
+    with pg_factory() as session:
+        assert session.get(JobExecutionLog, first.run_id).status == RunStatus.RUNNING  # type: ignore[union-attr]
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse_closing ON job_execution_logs")
+
+    run_overdue_invoices(pg_factory, RunOptions(), clock=clock)
+
+    with pg_factory() as session:
+        closed = session.get(JobExecutionLog, first.run_id)
+        completed = session.scalar(
+            select(func.count()).where(JobExecutionLog.status == RunStatus.COMPLETED)
+        )
+    assert closed is not None
+    assert (closed.status, closed.notifications_created) == (RunStatus.COMPLETED, 8)
+    assert completed == 2
+
+
+_REFUSE_CLOSING = """
+CREATE OR REPLACE FUNCTION refuse_closing() RETURNS trigger AS $$
+BEGIN
+  IF NEW.status <> 'running' THEN RAISE EXCEPTION 'database refuses to close runs'; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_closing BEFORE UPDATE ON job_execution_logs
+FOR EACH ROW EXECUTE FUNCTION refuse_closing();
+"""
