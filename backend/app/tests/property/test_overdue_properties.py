@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_session_factory
-from app.invoices.models import Invoice, InvoiceStatus
+from app.invoices.models import InvoiceStatus
 from app.notifications.models import Notification
 from app.overdue.rule import days_overdue, is_overdue, local_today, reminder_stage
 from app.overdue.run import RunOptions, RunReport, run_overdue_invoices

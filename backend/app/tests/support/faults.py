@@ -53,9 +53,17 @@ def remove_rejections(engine: Engine) -> None:
 _PG_KILLER = """
 CREATE OR REPLACE FUNCTION kill_test_connection() RETURNS trigger AS $$
 BEGIN
-  IF NEW.invoice_id = {invoice_id} THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+  IF NEW.invoice_id = {invoice_id} THEN
+    PERFORM pg_terminate_backend(pg_backend_pid());
+  END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql
+"""
+
+
+_PG_KILLER_TRIGGER = """
+CREATE TRIGGER reject_test_notifications BEFORE INSERT ON notifications
+FOR EACH ROW EXECUTE FUNCTION kill_test_connection()
 """
 
 
@@ -63,9 +71,4 @@ def kill_connection_on_notification(engine: Engine, invoice_id: int) -> None:
     """PostgreSQL drops the writing connection when this invoice is notified."""
     with engine.begin() as connection:
         connection.execute(text(_PG_KILLER.format(invoice_id=int(invoice_id))))
-        connection.execute(
-            text(
-                "CREATE TRIGGER reject_test_notifications BEFORE INSERT ON notifications"
-                " FOR EACH ROW EXECUTE FUNCTION kill_test_connection()"
-            )
-        )
+        connection.execute(text(_PG_KILLER_TRIGGER))

@@ -159,7 +159,9 @@ def test_a_run_that_could_not_be_closed_is_recorded_by_the_next_run(
 _REFUSE_CLOSING = """
 CREATE OR REPLACE FUNCTION refuse_closing() RETURNS trigger AS $$
 BEGIN
-  IF NEW.status <> 'running' THEN RAISE EXCEPTION 'database refuses to close runs'; END IF;
+  IF NEW.status <> 'running' THEN
+    RAISE EXCEPTION 'database refuses to close runs';
+  END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER refuse_closing BEFORE UPDATE ON job_execution_logs
