@@ -9,7 +9,7 @@ from rich.table import Table
 
 from app.cli.common import console, err_console, load_settings
 from app.schedule.config import schedule_from_settings
-from app.schedule.slots import next_slots
+from app.schedule.slots import describe_schedule, next_slots
 from app.settings import Settings
 
 SECRET_FIELDS = frozenset({"api_tokens", "database_url"})
@@ -52,6 +52,7 @@ def _hide_password(url: str) -> str:
 
 def _print_next_slots(settings: Settings) -> None:
     schedule = schedule_from_settings(settings)
+    console.print(f"Schedule in force: {describe_schedule(schedule)}")
     console.print("Next five runs:")
     for slot in next_slots(schedule, datetime.now(UTC), 5):
         local = slot.astimezone(schedule.zone)
