@@ -3,18 +3,27 @@
 A fenced ```bash or ```sql block right after a `<!-- runnable -->` line is
 run: shell blocks with bash from the repository root, with this virtual
 environment first on PATH and DATABASE_URL set to a database migrated the
-way the checklist says; SQL blocks against that database. A ```text block
-after an `<!-- expected output -->` line is what the block must print (for
-SQL, the rows as psql shows them).
+way the checklist says; SQL blocks against that database. A shell block that
+uses $BASE_URL runs against `overdue-scheduler serve` started on that
+database in production mode, with BASE_URL and API_TOKEN exported as the
+checklist tells the operator to. A ```text block after an
+`<!-- expected output -->` line is what the block must print (for SQL, the
+rows as psql shows them).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -36,6 +45,7 @@ from app.tests.support.postgres import PostgresServer
 
 VENV_BIN = Path(sys.executable).parent
 SUBPROCESS_TIMEOUT_S = 1500
+READY_TIMEOUT_S = 90
 # The nested test runs stop at the first failure and leave no cache behind.
 NESTED_PYTEST_OPTIONS = "-x -q -p no:cacheprovider"
 
@@ -108,6 +118,50 @@ def _query(database_url: str, sql: str) -> tuple[list[str], list[tuple[str, ...]
         return names, shown
 
 
+@dataclass(frozen=True)
+class Service:
+    base_url: str
+    api_token: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
+def _running_runs(database_url: str) -> int:
+    _, rows = _query(
+        database_url, "SELECT count(*) FROM job_execution_logs WHERE status = 'running'"
+    )
+    return int(rows[0][0])
+
+
+def _wait_until_ready(
+    service: Service, process: subprocess.Popen[bytes], database_url: str, log: Path
+) -> None:
+    """Ready, and no run in progress: a catch-up run at start would refuse a dry run."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    readiness = f"{service.base_url}/api/health/readiness"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
+        if _status(readiness) == 200 and _running_runs(database_url) == 0:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"serve not ready after {READY_TIMEOUT_S}s:\n{log.read_text()}")
+
+
 @pytest.fixture(scope="module")
 def checklist_database(postgres_server: PostgresServer) -> Iterator[str]:
     """A fresh database, migrated by the checklist's own command."""
@@ -118,11 +172,52 @@ def checklist_database(postgres_server: PostgresServer) -> Iterator[str]:
     postgres_server.drop_database(url)
 
 
+@pytest.fixture(scope="module")
+def service(
+    checklist_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    """`overdue-scheduler serve` as deployed: production mode, scheduler inside."""
+    port = _free_port()
+    running = Service(f"http://127.0.0.1:{port}", secrets.token_urlsafe(32))
+    env = _environment(checklist_database) | {
+        "API_TOKENS": running.api_token,
+        "ENVIRONMENT": "production",
+        "SCHEDULER_ENABLED": "true",
+        "LOG_FORMAT": "json",
+    }
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    command = [str(VENV_BIN / "overdue-scheduler"), "serve", "--port", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=BACKEND, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_until_ready(running, process, checklist_database, log)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _block_environment(block: Block, request: pytest.FixtureRequest) -> dict[str, str]:
+    env = _environment(request.getfixturevalue("checklist_database"))
+    if "$BASE_URL" in block.code:
+        running: Service = request.getfixturevalue("service")
+        env |= {"BASE_URL": running.base_url, "API_TOKEN": running.api_token}
+    return env
+
+
 @pytest.mark.postgres
 @pytest.mark.timeout(SUBPROCESS_TIMEOUT_S + 60)
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=lambda block: block.id)
-def test_shell_block_works_as_written(block: Block, checklist_database: str) -> None:
-    result = _bash(block.code, _environment(checklist_database))
+def test_shell_block_works_as_written(
+    block: Block, request: pytest.FixtureRequest
+) -> None:
+    result = _bash(block.code, _block_environment(block, request))
 
     assert result.returncode == 0, _explain(result)
     if block.expected is not None:
@@ -209,3 +304,24 @@ def test_alert_rules_parse_and_use_documented_metrics() -> None:
     assert rules
     assert all({"alert", "expr", "labels", "annotations"} <= set(r) for r in rules)
     assert used <= _documented_metrics()
+
+
+def _exported_metrics(base_url: str) -> set[str]:
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
+        body = response.read().decode()
+    return set(re.findall(r"^# TYPE (\w+) ", body, re.M))
+
+
+@pytest.mark.postgres
+def test_documented_metrics_are_exported(
+    service: Service, checklist_database: str
+) -> None:
+    # One real run, so that the metrics of finished runs have something to show.
+    result = _bash(
+        "cd backend\noverdue-scheduler run-once\n", _environment(checklist_database)
+    )
+    assert result.returncode == 0, _explain(result)
+
+    exported = _exported_metrics(service.base_url)
+
+    assert _documented_metrics() - exported == set()
