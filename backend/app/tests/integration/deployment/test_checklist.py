@@ -30,6 +30,7 @@ import psycopg
 import pytest
 
 from app.tests.integration.deployment.documents import (
+    AZURE,
     BACKEND,
     CHECKLIST,
     REPO_ROOT,
@@ -325,3 +326,26 @@ def test_documented_metrics_are_exported(
     exported = _exported_metrics(service.base_url)
 
     assert _documented_metrics() - exported == set()
+
+
+def _anchor(heading: str) -> str:
+    """The anchor a Markdown heading gets (GitHub's rule)."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [CHECKLIST, AZURE, REPO_ROOT / "README.md"],
+    ids=lambda path: path.name,
+)
+def test_relative_links_resolve(document: Path) -> None:
+    links = re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]+))?\)", document.read_text())
+
+    for path, anchor in links:
+        if path.startswith(("http://", "https://")):
+            continue
+        target = (document.parent / path).resolve() if path else document
+        assert target.exists(), path
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", target.read_text(), re.M)
+            assert anchor in {_anchor(h) for h in headings}, f"{path}#{anchor}"
