@@ -125,7 +125,10 @@ class SchedulerService:
         if latest is None or claimed is None:
             return None
         if claimed >= latest:
-            return self.recover()
+            report = self.recover()
+            if report is None:
+                _log_skipped(latest)
+            return report
         logger.info(
             "catching up a missed slot",
             extra={"event": "slot_catch_up", "slot": latest.isoformat()},
@@ -145,10 +148,7 @@ class SchedulerService:
                 self._factory, slot=slot, now=now, stale_after=self._options.stale_after
             )
             if run_id is None:
-                logger.info(
-                    "slot claimed by another process; skipped",
-                    extra={"event": "slot_skipped", "slot": slot.isoformat()},
-                )
+                _log_skipped(slot)
                 return None
             return self._execute(run_id, slot, now)
 
@@ -189,3 +189,10 @@ class SchedulerService:
             "schedule_value": str(self.schedule.value),
             "timezone": self.schedule.timezone,
         }
+
+
+def _log_skipped(slot: datetime) -> None:
+    logger.info(
+        "slot claimed by another process; skipped",
+        extra={"event": "slot_skipped", "slot": slot.isoformat()},
+    )

@@ -38,7 +38,9 @@ def test_a_live_run_keeps_its_slot(
     claim_slot(session_factory, slot=SLOT, now=clock(), stale_after=STALE)
     clock.advance(STALE - timedelta(seconds=1))
 
-    taken = take_over_dead_attempt(session_factory, slot=SLOT, now=clock(), stale_after=STALE)
+    taken = take_over_dead_attempt(
+        session_factory, slot=SLOT, now=clock(), stale_after=STALE
+    )
 
     assert taken is None
 
@@ -69,7 +71,9 @@ def test_a_completed_slot_is_not_taken_again(
         session.commit()
     clock.advance(timedelta(days=1))
 
-    assert claim_slot(session_factory, slot=SLOT, now=clock(), stale_after=STALE) is None
+    assert (
+        claim_slot(session_factory, slot=SLOT, now=clock(), stale_after=STALE) is None
+    )
 
 
 def test_last_claimed_slot_is_the_newest_scheduled_slot(
@@ -78,7 +82,10 @@ def test_last_claimed_slot_is_the_newest_scheduled_slot(
     assert last_claimed_slot(session_factory) is None
     for days in (0, 2, 1):
         claim_slot(
-            session_factory, slot=SLOT + timedelta(days=days), now=clock(), stale_after=STALE
+            session_factory,
+            slot=SLOT + timedelta(days=days),
+            now=clock(),
+            stale_after=STALE,
         )
 
     assert last_claimed_slot(session_factory) == SLOT + timedelta(days=2)

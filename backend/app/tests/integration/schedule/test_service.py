@@ -36,7 +36,9 @@ def _service(
 
 def _scheduled_rows(factory: sessionmaker[Session]) -> list[JobExecutionLog]:
     with factory() as session:
-        query = select(JobExecutionLog).where(JobExecutionLog.trigger == RunTrigger.SCHEDULE)
+        query = select(JobExecutionLog).where(
+            JobExecutionLog.trigger == RunTrigger.SCHEDULE
+        )
         return list(session.scalars(query.order_by(JobExecutionLog.start_time)))
 
 
@@ -54,7 +56,9 @@ def now_clock() -> FakeClock:
 
 
 def test_a_slot_runs_once_however_many_processes_reach_it(
-    session: Session, session_factory: sessionmaker[Session], now_clock: FakeClock,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    now_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     customer = make_customer(session, business=make_business(session))
@@ -109,7 +113,9 @@ def test_a_slot_whose_process_died_runs_again_with_notifications_once(
 ) -> None:
     customer = make_customer(session, business=make_business(session))
     for _ in range(3):
-        make_invoice(session, customer=customer, due_date=NOW.date() - timedelta(days=3))
+        make_invoice(
+            session, customer=customer, due_date=NOW.date() - timedelta(days=3)
+        )
     session.commit()
     dead = claim_slot(
         session_factory, slot=TODAYS_SLOT, now=NOW, stale_after=timedelta(minutes=1)
@@ -143,7 +149,8 @@ def test_the_timer_fires_at_the_next_slot(
 
 
 def test_the_startup_log_names_the_schedule_in_force(
-    session_factory: sessionmaker[Session], now_clock: FakeClock,
+    session_factory: sessionmaker[Session],
+    now_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     service = _service(
@@ -154,5 +161,10 @@ def test_the_startup_log_names_the_schedule_in_force(
         service.start()
         service.shutdown()
 
-    started = [r for r in caplog.records if getattr(r, "event", "") == "scheduler_started"]
-    assert started[0].getMessage() == "scheduler started: every day at 00:00 (Europe/Berlin)"
+    started = [
+        r for r in caplog.records if getattr(r, "event", "") == "scheduler_started"
+    ]
+    assert (
+        started[0].getMessage()
+        == "scheduler started: every day at 00:00 (Europe/Berlin)"
+    )
