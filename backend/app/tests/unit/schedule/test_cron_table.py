@@ -15,8 +15,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2025, 1, 1, 0, 0, tzinfo=BERLIN)
 
 
-def local(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=BERLIN)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 TABLE = [
