@@ -13,8 +13,12 @@ from app.api.errors import install_error_handlers
 from app.businesses.routes import router as businesses_router
 from app.customers.routes import router as customers_router
 from app.db.engine import make_engine, make_session_factory
+from app.executions.manual import background_runs_part
+from app.executions.routes import router as scheduler_router
 from app.invoices.routes import router as invoices_router
 from app.notifications.routes import router as notifications_router
+from app.observability.middleware import HttpMetrics, HttpMetricsMiddleware
+from app.observability.routes import router as metrics_router
 from app.reports.routes import router as reports_router
 from app.settings import Settings, get_settings
 
@@ -34,8 +38,11 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.lifespan_parts = parts
+    app.state.lifespan_parts = (background_runs_part, *parts)
     app.state.api_tokens = settings.api_tokens
+    app.state.scheduler = None
+    app.state.http_metrics = HttpMetrics()
+    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.http_metrics)
     install_error_handlers(app)
     _include_routers(app)
     return app
@@ -44,6 +51,7 @@ def create_app(
 def _include_routers(app: FastAPI) -> None:
     """Health and metrics are open; every other router requires a bearer token."""
     app.include_router(health.router)
+    app.include_router(metrics_router)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, dependencies=Authenticated)
 
@@ -54,6 +62,7 @@ PROTECTED_ROUTERS: list[APIRouter] = [
     invoices_router,
     notifications_router,
     reports_router,
+    scheduler_router,
 ]
 
 
