@@ -15,11 +15,11 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     BeforeValidator,
-    EmailStr,
     Field,
     PlainSerializer,
     StringConstraints,
 )
+from pydantic.networks import validate_email
 
 from app.money import CENT, is_known_currency
 
@@ -29,10 +29,18 @@ MAX_ID = 2**63 - 1
 
 def single_line(text: str) -> str:
     """Refuse control characters (NUL, newlines, ...): names are one printable line."""
+    if text.isprintable():
+        return text
     for char in text:
         if unicodedata.category(char).startswith("C"):
             raise ValueError(f"must not contain control characters, found {char!r}")
     return text
+
+
+@lru_cache(maxsize=4096)
+def normalized_email(text: str) -> str:
+    """The address as email-validator normalises it; cached, as imports repeat them."""
+    return validate_email(text)[1]
 
 
 def known_currency(code: str) -> str:
@@ -68,7 +76,11 @@ def _text(max_length: int) -> object:
 EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Name = Annotated[str, _text(200), AfterValidator(single_line)]
 InvoiceNumber = Annotated[str, _text(64), AfterValidator(single_line)]
-Email = Annotated[EmailStr, Field(max_length=320)]
+Email = Annotated[
+    str,
+    Field(max_length=320, json_schema_extra={"format": "email"}),
+    AfterValidator(normalized_email),
+]
 CurrencyCode = Annotated[
     str,
     BeforeValidator(upper_stripped),

@@ -1,11 +1,11 @@
-"""`/api/v1/invoices`: thin handlers over the invoice service and payments."""
+"""`/api/v1/invoices`: thin handlers over the service, payments and the importer."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, UploadFile
 
 from app.api.clock import ClockDep
 from app.api.deps import SessionDep, SettingsDep
@@ -13,6 +13,8 @@ from app.api.pagination import Page, PageDep, page_of
 from app.api.params import IdPath, IdQuery
 from app.errors import InvalidInput
 from app.invoices import payments, service
+from app.invoices.import_run import ImportReport, import_csv
+from app.invoices.importer import COLUMNS_HELP
 from app.invoices.models import InvoiceStatus
 from app.invoices.queries import InvoiceFilters
 from app.invoices.schemas import InvoiceCreate, InvoiceOut, InvoiceUpdate, PaymentCreate
@@ -57,6 +59,13 @@ def create_invoice(data: InvoiceCreate, session: SessionDep) -> InvoiceOut:
     invoice = service.create_invoice(session, data)
     session.commit()
     return InvoiceOut.model_validate(invoice)
+
+
+@router.post(
+    "/import", summary="Import invoices from a CSV file", description=COLUMNS_HELP
+)
+def import_invoices(file: UploadFile, session: SessionDep) -> ImportReport:
+    return import_csv(session, file.file)
 
 
 @router.get("")

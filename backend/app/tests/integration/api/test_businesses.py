@@ -176,6 +176,11 @@ def test_currency_cannot_change_once_there_are_invoices(
     [
         ("GET", "/api/v1/businesses"),
         ("GET", "/api/v1/customers"),
+        ("GET", "/api/v1/invoices"),
+        ("POST", "/api/v1/invoices/1/payments"),
+        ("POST", "/api/v1/invoices/import"),
+        ("GET", "/api/v1/notifications"),
+        ("GET", "/api/v1/reports/aging"),
     ],
 )
 def test_every_resource_needs_a_bearer_token(
