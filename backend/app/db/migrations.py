@@ -13,20 +13,27 @@ from sqlalchemy import Engine
 from app.errors import AppError
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
-ALEMBIC_INI = BACKEND_DIR / "alembic.ini"
 
 
 class MigrationsNotFound(AppError):
-    """The Alembic scripts are not beside the package."""
+    """The Alembic scripts are neither beside the package nor in the working folder."""
 
     status_code = 500
     code = "migrations_not_found"
 
 
+def find_alembic_ini() -> Path:
+    """Beside the package (a checkout, the image), else in the working folder."""
+    candidates = (BACKEND_DIR / "alembic.ini", Path.cwd() / "alembic.ini")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    raise MigrationsNotFound(f"alembic.ini not found (looked at {looked})")
+
+
 def alembic_config(database_url: str) -> Config:
-    if not ALEMBIC_INI.is_file():
-        raise MigrationsNotFound(f"alembic.ini not found at {ALEMBIC_INI}")
-    config = Config(str(ALEMBIC_INI))
+    config = Config(str(find_alembic_ini()))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logger"] = False
     return config
