@@ -55,7 +55,7 @@ def _print_next_slots(settings: Settings) -> None:
     console.print(f"Schedule in force: {describe_schedule(schedule)}")
     console.print("Next five runs:")
     for slot in next_slots(schedule, datetime.now(UTC), 5):
-        local = slot.astimezone(schedule.zone)
+        local = slot.astimezone(schedule.timezone)
         console.print(f"  {local.isoformat()}  ({slot.isoformat()})")
 
 

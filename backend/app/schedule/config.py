@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from app.schedule.slots import Schedule, ScheduleKind
-from app.settings import ScheduleType, Settings
+from app.schedule.slots import Schedule
+from app.settings import Settings
 
 
 def schedule_from_settings(settings: Settings) -> Schedule:
-    interval = settings.overdue_invoice_schedule_type is ScheduleType.INTERVAL
-    kind: ScheduleKind = "interval" if interval else "cron"
-    return Schedule(
-        kind=kind,
-        value=settings.overdue_invoice_schedule_value,
-        timezone=settings.overdue_invoice_timezone,
+    return Schedule.parse(
+        settings.overdue_invoice_schedule_type.value,
+        settings.overdue_invoice_schedule_value,
+        settings.overdue_invoice_timezone,
     )

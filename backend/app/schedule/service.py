@@ -24,8 +24,8 @@ from app.schedule.config import schedule_from_settings
 from app.schedule.slots import (
     Schedule,
     describe_schedule,
-    latest_slot_at_or_before,
-    next_slot_after,
+    next_slot,
+    previous_slot,
 )
 from app.settings import Settings
 
@@ -43,7 +43,7 @@ class SlotTrigger(BaseTrigger):  # type: ignore[misc]
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime:
-        return next_slot_after(self.schedule, previous_fire_time or now)
+        return next_slot(self.schedule, previous_fire_time or now)
 
     def __str__(self) -> str:
         return describe_schedule(self.schedule)
@@ -120,9 +120,9 @@ class SchedulerService:
         Older missed slots coalesce into the latest one. Before any slot was
         ever claimed (a first deployment) nothing is owed and nothing runs.
         """
-        latest = latest_slot_at_or_before(self.schedule, self._clock())
+        latest = previous_slot(self.schedule, self._clock())
         claimed = last_claimed_slot(self._factory)
-        if latest is None or claimed is None:
+        if claimed is None:
             return None
         if claimed >= latest:
             report = self.recover()
@@ -137,8 +137,7 @@ class SchedulerService:
 
     def run_due_slot(self) -> RunReport | None:
         """The timer's job: run the slot that has just come due."""
-        slot = latest_slot_at_or_before(self.schedule, self._clock())
-        return self.run_slot(slot) if slot is not None else None
+        return self.run_slot(previous_slot(self.schedule, self._clock()))
 
     def run_slot(self, slot: datetime) -> RunReport | None:
         """Claim `slot` and run it, or log that another process has it."""
@@ -154,9 +153,7 @@ class SchedulerService:
 
     def recover(self) -> RunReport | None:
         """Run the latest slot again if the process running it stopped beating."""
-        slot = latest_slot_at_or_before(self.schedule, self._clock())
-        if slot is None:
-            return None
+        slot = previous_slot(self.schedule, self._clock())
         with self._lock:
             now = self._clock()
             run_id = take_over_dead_attempt(
@@ -187,7 +184,7 @@ class SchedulerService:
         return {
             "schedule_type": self.schedule.kind,
             "schedule_value": str(self.schedule.value),
-            "timezone": self.schedule.timezone,
+            "timezone": str(self.schedule.timezone),
         }
 
 

@@ -15,7 +15,7 @@ from app.db.engine import make_engine, make_session_factory
 from app.executions.models import JobExecutionLog, RunStatus, RunTrigger
 from app.notifications.models import Notification
 from app.schedule.claims import claim_slot
-from app.schedule.slots import Schedule, latest_slot_at_or_before
+from app.schedule.slots import Schedule, previous_slot
 from app.tests.support.factories import make_business, make_customer, make_invoice
 from app.tests.support.processes import (
     ServiceProcess,
@@ -42,7 +42,7 @@ def db(database_url: str) -> Iterator[tuple[str, sessionmaker[Session], Engine]]
 def _seed(factory: sessionmaker[Session], cron: str, invoices: int) -> datetime:
     """Invoices to work on, and a completed run of the slot before the latest one."""
     now = datetime.now(UTC)
-    latest = latest_slot_at_or_before(Schedule("cron", cron, "UTC"), now)
+    latest = previous_slot(Schedule.cron(cron), now)
     assert latest is not None
     with factory() as session:
         customer = make_customer(session, business=make_business(session))

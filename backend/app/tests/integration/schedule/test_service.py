@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.executions.models import JobExecutionLog, RunStatus, RunTrigger
 from app.schedule.claims import claim_slot
 from app.schedule.service import SchedulerService
-from app.schedule.slots import next_slot_after
+from app.schedule.slots import next_slot
 from app.settings import Settings
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
@@ -31,7 +31,7 @@ def _service(
         "overdue_invoice_stale_run_seconds": "60",
         **settings,
     }
-    return SchedulerService(Settings(_env_file=None, **values), factory, clock=clock)
+    return SchedulerService(Settings.model_validate(values), factory, clock=clock)
 
 
 def _scheduled_rows(factory: sessionmaker[Session]) -> list[JobExecutionLog]:
@@ -144,7 +144,7 @@ def test_the_timer_fires_at_the_next_slot(
     finally:
         service.shutdown()
 
-    assert next_run == next_slot_after(service.schedule, datetime.now(UTC))
+    assert next_run == next_slot(service.schedule, datetime.now(UTC))
     assert service.is_running is False
 
 

@@ -62,7 +62,7 @@ TABLE = [
 
 @pytest.mark.parametrize(("expression", "expected"), TABLE, ids=[t[0] for t in TABLE])
 def test_next_three_fire_times(expression: str, expected: list[datetime]) -> None:
-    schedule = Schedule("cron", expression, "Europe/Berlin")
+    schedule = Schedule.cron(expression, "Europe/Berlin")
 
     fires = next_slots(schedule, START, 3)
 
