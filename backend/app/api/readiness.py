@@ -14,12 +14,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.schedule_view import SchedulerLike, period_after, slot_after
 from app.db.migrations import current_revision, head_revision
 from app.errors import AppError
 from app.executions.models import OVERDUE_JOB_NAME
 from app.executions.queries import last_scheduled
-from app.executions.status import SchedulerLike
-from app.schedule.slots import Schedule, next_slot_after, period
+from app.schedule.slots import Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,8 @@ def _check_last_scheduled_run(
         last = last_scheduled(session, OVERDUE_JOB_NAME)
     if last is None:
         return Check("scheduler", True, "running; no scheduled run yet")
-    due = next_slot_after(schedule, last.slot or last.start_time)
-    if now - due <= period(schedule, due):
+    due = slot_after(schedule, last.slot or last.start_time)
+    if now - due <= period_after(schedule, due):
         return Check("scheduler", True, f"running; last scheduled run {last.id}")
     return Check(
         "scheduler",

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.schedule_view import SchedulerLike
 from app.executions.manual import BackgroundRuns
-from app.executions.status import SchedulerLike
 
 
 def get_scheduler(request: Request) -> SchedulerLike | None:

@@ -45,7 +45,7 @@ class FakeScheduler:
 
     is_running: bool = True
     next_run: datetime | None = None
-    schedule: Schedule = Schedule(kind="cron", value="0 0 * * *", timezone="UTC")
+    schedule: Schedule = Schedule.cron("0 0 * * *")
 
     def next_run_time(self) -> datetime | None:
         return self.next_run

@@ -219,7 +219,7 @@ def test_the_period_is_that_of_the_schedule_the_scheduler_runs(
 ) -> None:
     # Every 2 hours: a run 5 hours ago means the slot after it is 3 hours late.
     scheduled_run(session, datetime(2025, 3, 15, 6, 0, tzinfo=UTC))
-    every_2_hours = Schedule(kind="interval", value="2")
+    every_2_hours = Schedule.interval(2)
 
     with client_for(
         settings_for(database_url),
