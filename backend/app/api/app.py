@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.api import health
-from app.api.auth import Authenticated
+from app.api.auth import Authenticated, check_token_settings
 from app.api.errors import install_error_handlers
 from app.businesses.routes import router as businesses_router
 from app.customers.routes import router as customers_router
@@ -30,6 +30,7 @@ def create_app(
     settings: Settings | None = None, *, parts: tuple[LifespanPart, ...] = ()
 ) -> FastAPI:
     settings = settings or get_settings()
+    check_token_settings(settings)
     app = FastAPI(
         title="Overdue Invoice Scheduler",
         version="0.1.0",

@@ -9,6 +9,30 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.errors import Unauthorized
+from app.settings import Environment, Settings
+
+GENERATE_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class TokenSettingsRefused(Exception):
+    """API_TOKENS cannot protect a production deployment; the service does not start."""
+
+
+def check_token_settings(settings: Settings) -> None:
+    """In production, refuse to start without tokens or with a placeholder token."""
+    if settings.environment is not Environment.PRODUCTION:
+        return
+    if not settings.api_tokens:
+        raise TokenSettingsRefused(
+            "API_TOKENS is empty: with ENVIRONMENT=production the service does not "
+            f"start without a token. Generate one with: {GENERATE_HINT}"
+        )
+    if settings.placeholder_tokens():
+        raise TokenSettingsRefused(
+            "API_TOKENS holds a placeholder value (such as 'changeme'): with "
+            f"ENVIRONMENT=production use random tokens, e.g. from: {GENERATE_HINT}"
+        )
+
 
 _bearer = HTTPBearer(auto_error=False, description="A token from API_TOKENS.")
 
