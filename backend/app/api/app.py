@@ -11,6 +11,7 @@ from app.api import health
 from app.api.auth import Authenticated, check_token_settings
 from app.api.errors import install_error_handlers
 from app.businesses.routes import router as businesses_router
+from app.clock import system_clock
 from app.customers.routes import router as customers_router
 from app.db.engine import make_engine, make_session_factory
 from app.executions.manual import background_runs_part
@@ -41,6 +42,7 @@ def create_app(
     app.state.settings = settings
     app.state.lifespan_parts = (background_runs_part, *parts)
     app.state.api_tokens = settings.api_tokens
+    app.state.clock = system_clock
     app.state.scheduler = None
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.http_metrics)
