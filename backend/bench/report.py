@@ -1,0 +1,304 @@
+"""What a benchmark measured, the ratios and targets derived from it, and its output.
+
+The same rows feed the terminal table (Rich), the Markdown table pasted into
+bench/README.md and the JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.phases import Measured
+
+BASELINE = "baseline (start-up only)"
+FLOOR = "floor: INSERT…SELECT"
+FLOOR_WITH_STATUS = "floor + status UPDATE"
+FIRST = "first run"
+RERUN = "rerun, nothing new"
+MORE = "run after +1% overdue"
+SAMPLE_RUN = "sample: run"
+SAMPLE_PER_INVOICE = "sample: per-invoice"
+
+MAX_RUN_OVER_FLOOR = 2.0
+MIN_RERUN_SPEEDUP = 10.0
+MAX_PEAK_RSS_MB = 150.0
+MIN_PER_INVOICE_RATIO = 50.0
+# "Flat" memory: the largest data set peaks within this much of the smallest.
+MAX_RSS_GROWTH = 1.10
+
+PHASE_HEADERS = (
+    "phase",
+    "batch",
+    "wall s",
+    "invoices worked",
+    "worked/s",
+    "data set inv/s",
+    "created",
+    "created/s",
+    "peak RSS MB",
+    "client CPU s",
+    "load",
+)
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    phase: str
+    batch_size: int | None
+    data_set_invoices: int
+    measured: Measured
+
+    @property
+    def wall_s(self) -> float:
+        return self.measured.wall_s
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return self.measured.peak_rss_kb / 1024
+
+    def per_second(self, count: int) -> float:
+        return count / self.wall_s if self.wall_s > 0 else 0.0
+
+    def cells(self) -> list[str]:
+        m = self.measured
+        return [
+            self.phase,
+            "" if self.batch_size is None else str(self.batch_size),
+            f"{m.wall_s:.3f}",
+            f"{m.invoices_processed:,}",
+            f"{self.per_second(m.invoices_processed):,.0f}",
+            f"{self.per_second(self.data_set_invoices):,.0f}",
+            f"{m.notifications_created:,}",
+            f"{self.per_second(m.notifications_created):,.0f}",
+            f"{self.peak_rss_mb:.1f}",
+            f"{m.detail.get('client_cpu_s', 0.0):.1f}",
+            f"{m.detail.get('load_1m', 0.0):.1f}",
+        ]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A correctness cross-check between phases: the counts must be equal."""
+
+    name: str
+    expected: int
+    actual: int
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.actual
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    batch_size: int | None
+    value: float
+    limit: float
+    at_most: bool
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.limit if self.at_most else self.value >= self.limit
+
+
+@dataclass
+class BenchResult:
+    database: str
+    server_version: str
+    invoices: int
+    businesses: int
+    overdue: int
+    newly_overdue: int
+    sample_invoices: int
+    sample_businesses: int
+    build_s: float
+    batch_sizes: tuple[int, ...]
+    phases: list[PhaseRow] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+    def phase(self, name: str, batch_size: int | None = None) -> PhaseRow:
+        for row in self.phases:
+            if row.phase == name and row.batch_size == batch_size:
+                return row
+        raise KeyError(f"no phase {name!r} with batch size {batch_size}")
+
+    def ratios(self, batch_size: int) -> dict[str, float]:
+        first = self.phase(FIRST, batch_size).wall_s
+        return {
+            "run_over_floor": first / self.phase(FLOOR).wall_s,
+            "run_over_floor_with_status": first / self.phase(FLOOR_WITH_STATUS).wall_s,
+            "first_over_rerun": first / self.phase(RERUN, batch_size).wall_s,
+            "per_invoice_over_run": self.phase(SAMPLE_PER_INVOICE).wall_s
+            / self.phase(SAMPLE_RUN, batch_size).wall_s,
+            "peak_rss_mb": max(
+                row.peak_rss_mb for row in self.phases if row.batch_size == batch_size
+            ),
+        }
+
+    def targets(self) -> list[Target]:
+        targets = []
+        for size in self.batch_sizes:
+            r = self.ratios(size)
+            targets += [
+                Target(
+                    "first run / floor",
+                    size,
+                    r["run_over_floor"],
+                    MAX_RUN_OVER_FLOOR,
+                    True,
+                ),
+                Target(
+                    "first run / rerun",
+                    size,
+                    r["first_over_rerun"],
+                    MIN_RERUN_SPEEDUP,
+                    False,
+                ),
+                Target("peak RSS MB", size, r["peak_rss_mb"], MAX_PEAK_RSS_MB, True),
+                Target(
+                    "per-invoice / run",
+                    size,
+                    r["per_invoice_over_run"],
+                    MIN_PER_INVOICE_RATIO,
+                    False,
+                ),
+            ]
+        return targets
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for row, phase in zip(data["phases"], self.phases, strict=True):
+            row["peak_rss_mb"] = phase.peak_rss_mb
+        data["ratios"] = {str(size): self.ratios(size) for size in self.batch_sizes}
+        data["targets"] = [{**asdict(t), "met": t.met} for t in self.targets()]
+        data["checks"] = [{**asdict(c), "ok": c.ok} for c in self.checks]
+        return data
+
+
+def memory_flatness(results: Sequence[BenchResult]) -> Target | None:
+    """Peak RSS of the run phases at the largest size over that at the smallest."""
+    if len(results) < 2:
+        return None
+    ordered = sorted(results, key=lambda result: result.invoices)
+    smallest, largest = (_peak_run_rss(r) for r in (ordered[0], ordered[-1]))
+    return Target("peak RSS growth", None, largest / smallest, MAX_RSS_GROWTH, True)
+
+
+def _peak_run_rss(result: BenchResult) -> float:
+    return max(row.peak_rss_mb for row in result.phases if row.batch_size is not None)
+
+
+def summary_rows(result: BenchResult) -> list[list[str]]:
+    rows = []
+    for size in result.batch_sizes:
+        r = result.ratios(size)
+        rows.append(
+            [
+                str(size),
+                f"{r['run_over_floor']:.2f}",
+                f"{r['run_over_floor_with_status']:.2f}",
+                f"{r['first_over_rerun']:.1f}",
+                f"{r['per_invoice_over_run']:.0f}",
+                f"{r['peak_rss_mb']:.1f}",
+            ]
+        )
+    return rows
+
+
+SUMMARY_HEADERS = (
+    "batch",
+    "run/floor",
+    "run/(floor+status)",
+    "first/rerun",
+    "per-invoice/run",
+    "peak RSS MB",
+)
+
+
+def title(result: BenchResult) -> str:
+    return (
+        f"{result.database} {result.server_version}: {result.invoices:,} invoices, "
+        f"{result.businesses:,} businesses, {result.overdue:,} overdue, "
+        f"+{result.newly_overdue:,} the next day; sample {result.sample_invoices:,} "
+        f"invoices of {result.sample_businesses} businesses; "
+        f"data set built in {result.build_s:.0f} s"
+    )
+
+
+def print_result(result: BenchResult, console: Console) -> None:
+    console.print(_table(title(result), PHASE_HEADERS, _phase_rows(result)))
+    console.print(_table("ratios", SUMMARY_HEADERS, summary_rows(result)))
+    for target in result.targets():
+        console.print(_target_line(target))
+    for check in result.checks:
+        mark = "ok" if check.ok else "MISMATCH"
+        console.print(f"check {check.name}: {check.actual:,} ({mark})")
+
+
+def _phase_rows(result: BenchResult) -> list[list[str]]:
+    return [row.cells() for row in result.phases]
+
+
+def _table(name: str, headers: Sequence[str], rows: list[list[str]]) -> Table:
+    table = Table(title=name)
+    for index, header in enumerate(headers):
+        table.add_column(header, justify="left" if index == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _target_line(target: Target) -> str:
+    batch = "" if target.batch_size is None else f" (batch {target.batch_size})"
+    bound = "<=" if target.at_most else ">="
+    verdict = "met" if target.met else "MISSED"
+    return (
+        f"target {target.name}{batch}: {target.value:.2f}, "
+        f"wanted {bound} {target.limit:g}: {verdict}"
+    )
+
+
+def print_flatness(target: Target | None, console: Console) -> None:
+    if target is not None:
+        console.print(_target_line(target))
+
+
+def markdown(result: BenchResult) -> str:
+    """The tables as GitHub Markdown, for bench/README.md."""
+    return "\n".join(
+        [
+            f"**{title(result)}**",
+            "",
+            _markdown_table(PHASE_HEADERS, _phase_rows(result)),
+            "",
+            _markdown_table(SUMMARY_HEADERS, summary_rows(result)),
+        ]
+    )
+
+
+def _markdown_table(headers: Sequence[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |"]
+    lines.append("|" + "|".join([":--"] + ["--:"] * (len(headers) - 1)) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_json(
+    path: Path, results: Sequence[BenchResult], machine: dict[str, Any]
+) -> None:
+    flat = memory_flatness(results)
+    document = {
+        "machine": machine,
+        "results": [result.to_dict() for result in results],
+        "memory_flatness": None if flat is None else {**asdict(flat), "met": flat.met},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, default=str))
