@@ -1,0 +1,107 @@
+"""The benchmark (backend/bench) at a tiny size, so that it cannot rot.
+
+Nothing here is timed: every phase must run, and the phases must agree with
+each other on what they created.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.tests.support.postgres import PostgresServer
+from bench.overdue_bench import main, run_benchmark
+from bench.report import (
+    FIRST,
+    FLOOR,
+    MORE,
+    RERUN,
+    SAMPLE_PER_INVOICE,
+    SAMPLE_RUN,
+)
+from bench.scenario import BenchConfig
+
+BATCH_SIZES = (100, 1000)
+INVOICES, BUSINESSES, SAMPLE = 500, 20, 30
+
+
+@pytest.fixture
+def bench_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    url = postgres_server.create_database(prefix="ois_bench_smoke")
+    yield url
+    postgres_server.drop_database(url)
+
+
+def _created(report: dict[str, Any], phase: str, batch_size: int | None) -> int:
+    for row in report["phases"]:
+        if (row["phase"], row["batch_size"]) == (phase, batch_size):
+            return int(row["measured"]["notifications_created"])
+    raise AssertionError(f"no phase {phase!r} with batch size {batch_size}")
+
+
+def _assert_phases_agree(report: dict[str, Any]) -> None:
+    assert [check["name"] for check in report["checks"] if not check["ok"]] == []
+    assert report["overdue"] > 0
+    assert report["newly_overdue"] > 0
+    sample = report["sample_invoices"]
+    assert 0 < sample <= report["overdue"]
+    for size in BATCH_SIZES:
+        assert _created(report, FIRST, size) == _created(report, FLOOR, None)
+        assert _created(report, RERUN, size) == 0
+        assert _created(report, MORE, size) == report["newly_overdue"]
+        assert _created(report, SAMPLE_RUN, size) == sample
+    assert _created(report, SAMPLE_PER_INVOICE, None) == sample
+
+
+def _assert_sane_numbers(report: dict[str, Any]) -> None:
+    for row in report["phases"]:
+        assert row["measured"]["wall_s"] > 0, row["phase"]
+        assert 0 < row["peak_rss_mb"] < 1024, row["phase"]
+    for size in BATCH_SIZES:
+        ratios = report["ratios"][str(size)]
+        assert ratios["run_over_floor"] > 0
+        assert ratios["first_over_rerun"] > 0
+        assert ratios["per_invoice_over_run"] > 0
+    assert {target["name"] for target in report["targets"]} >= {"first run / floor"}
+
+
+def test_benchmark_command_on_sqlite_reports_agreeing_phases(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    args = [
+        *("--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}"),
+        *("--invoices", str(INVOICES), "--businesses", str(BUSINESSES)),
+        *("--sample", str(SAMPLE), "--json", str(out)),
+        *("--batch-sizes", *map(str, BATCH_SIZES)),
+    ]
+
+    code = main(args)
+
+    (report,) = json.loads(out.read_text())["results"]
+    assert code == 0
+    assert report["database"] == "sqlite"
+    _assert_phases_agree(report)
+    _assert_sane_numbers(report)
+
+
+@pytest.mark.postgres
+def test_benchmark_on_postgres_reports_agreeing_phases(
+    bench_postgres_url: str,
+) -> None:
+    config = BenchConfig(
+        database_url=bench_postgres_url,
+        invoices=INVOICES,
+        businesses=BUSINESSES,
+        sample=SAMPLE,
+        batch_sizes=BATCH_SIZES,
+    )
+
+    result = run_benchmark(config)
+
+    report = result.to_dict()
+    assert report["database"] == "postgresql"
+    _assert_phases_agree(report)
+    _assert_sane_numbers(report)
