@@ -6,7 +6,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.api.clock import get_clock
 from app.tests.support.clock import FakeClock
 
 
@@ -15,5 +14,5 @@ def api_clock(api_client: TestClient, clock: FakeClock) -> FakeClock:
     """The app under test reads "now" from `clock` (2025-03-15 12:00 UTC)."""
     app = api_client.app
     assert isinstance(app, FastAPI)
-    app.dependency_overrides[get_clock] = lambda: clock
+    app.state.clock = clock
     return clock
