@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
@@ -18,6 +18,7 @@ from app.executions.models import RunStatus
 from app.executions.queries import ExecutionFilters
 from app.executions.schemas import (
     DryRunResult,
+    ErrorOut,
     ExecutionDetail,
     ExecutionPage,
     ExecutionSummary,
@@ -29,10 +30,6 @@ from app.executions.status import build_status
 from app.overdue.run import RunOptions
 
 router = APIRouter(prefix="/api/v1/scheduler", tags=["scheduler"])
-
-ERROR_BODY: dict[str, Any] = {
-    "content": {"application/json": {"example": {"error": "...", "detail": "..."}}}
-}
 
 
 @router.get("/status")
@@ -84,7 +81,7 @@ def list_executions(
 
 @router.get(
     "/executions/{execution_id}",
-    responses={404: {"description": "No run has this id.", **ERROR_BODY}},
+    responses={404: {"model": ErrorOut, "description": "No run has this id."}},
 )
 def get_execution(execution_id: uuid.UUID, session: SessionDep) -> ExecutionDetail:
     """One run, with the details of its errors."""
@@ -98,7 +95,7 @@ def get_execution(execution_id: uuid.UUID, session: SessionDep) -> ExecutionDeta
     responses={
         202: {"model": RunAccepted, "description": "The run started."},
         200: {"model": DryRunResult, "description": "The dry run finished."},
-        409: {"description": "Another run is in progress.", **ERROR_BODY},
+        409: {"model": ErrorOut, "description": "Another run is in progress."},
     },
 )
 def start_run(

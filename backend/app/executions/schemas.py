@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.executions.models import JobExecutionLog, RunStatus, RunTrigger
 from app.overdue.run import MAX_REPORTED_PLANS, RunReport
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer (app/api/errors.py renders it)."""
+
+    error: str = Field(description="a stable code, e.g. not_found")
+    detail: str
+    field: str | None = None
+    value: Any = None
 
 
 class ExecutionSummary(BaseModel):
