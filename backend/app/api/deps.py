@@ -30,4 +30,6 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the commit happens before the response is sent, so a
+# commit that fails is answered as an error, never as a success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
