@@ -1,10 +1,11 @@
 """Where the cron rule lives: what a crontab(5) expression means, and when it fires.
 
-Parsing and iteration come from cronsim, which follows Debian cron: 0 and 7 are
+cronsim parses and matches on the calendar, as Debian cron does: 0 and 7 are
 Sunday, names are case-insensitive, and day-of-month and day-of-week are ORed when
-both are restricted (neither starts with `*`). On top of it this module translates
-the @-aliases, refuses what crontab(5) does not define, and refuses expressions that
-never fire.
+both are restricted (neither starts with `*`). This module adds the @-aliases,
+refuses what crontab(5) does not define and expressions that never fire, and maps
+local times to instants itself: cronsim's own DST handling skips fires under
+half-hour DST shifts and loops forever at St John's 00:01 changes.
 
 Accepted beyond the letter of crontab(5), because their meaning is plain: ranges and
 steps of names (`MON-FRI`, `JAN-JUN/2`) and a start with a step (`5/15` is
@@ -12,6 +13,7 @@ steps of names (`MON-FRI`, `JAN-JUN/2`) and a start with a step (`5/15` is
 Quartz's `?`, and `@reboot`, which is not a schedule.
 """
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -34,15 +36,42 @@ ALIASES: Final = {
 
 FIELD_NAMES: Final = ("minute", "hour", "day-of-month", "month", "day-of-week")
 
+WEEKDAY_NAMES: Final = (
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+)
+MONTH_NAMES: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 # One crontab(5) field: a list of `*`, a number or a 3-letter name, or a range of
 # those, each with an optional step. Names are checked against their field by cronsim.
-_VALUE = r"(?:\d+|[A-Za-z]{3})"
-_ITEM = rf"(?:\*|{_VALUE}(?:-{_VALUE})?)(?:/\d+)?"
+_VALUE = r"(?:[0-9]+|[A-Za-z]{3})"
+_ITEM = rf"(?:\*|{_VALUE}(?:-{_VALUE})?)(?:/[0-9]+)?"
 _FIELD: Final = re.compile(rf"{_ITEM}(?:,{_ITEM})*")
 
-# Any valid expression fires within this many years of any start (29 February on a
-# given weekday can be 40 years apart); cronsim itself gives up after 50.
+# Where the never-fires check starts looking; cronsim gives up after 50 years, and
+# the rarest valid expression (29 February on a given weekday) fires within 28.
 _SEARCH_START: Final = datetime(2000, 1, 1, tzinfo=UTC)
+
+_WEEKDAY_ABBREVIATIONS: Final = tuple(name[:3].upper() for name in WEEKDAY_NAMES)
+_MONTH_ABBREVIATIONS: Final = tuple(name[:3].upper() for name in MONTH_NAMES)
 
 _DAY: Final = timedelta(days=1)
 _MICROSECOND: Final = timedelta(microseconds=1)
@@ -73,7 +102,7 @@ def normalize_cron(expression: str) -> str:
     try:
         next(CronSim(normalized, _SEARCH_START))
     except CronSimError as error:
-        raise InvalidCronExpression(expression, _reason(error)) from None
+        raise InvalidCronExpression(expression, _reason(fields, error)) from None
     except StopIteration:
         raise InvalidCronExpression(expression, "never fires") from None
     return normalized
@@ -90,13 +119,21 @@ def _check_syntax(expression: str, fields: list[str]) -> None:
             raise InvalidCronExpression(expression, f"has a bad {name} field {field!r}")
 
 
-def _reason(error: CronSimError) -> str:
+def _reason(fields: list[str], error: CronSimError) -> str:
     """Say why cronsim refused an expression that passed the syntax check."""
-    message = str(error)
-    if message == "Bad day-of-month":
-        # cronsim's only semantic check: the day does not exist in those months.
-        return "never fires (bad or nonexistent day-of-month)"
-    return f"is invalid ({message.lower()})"
+    any_month = " ".join([*fields[:3], "*", fields[4]])
+    if str(error) == "Bad day-of-month" and _parses(any_month):
+        # cronsim's one check of meaning: no month it allows has that many days.
+        return "never fires (no such day in those months)"
+    return f"is invalid ({str(error).lower()})"
+
+
+def _parses(fields: str) -> bool:
+    try:
+        CronSim(fields, _SEARCH_START)
+    except CronSimError:
+        return False
+    return True
 
 
 def cron_fires_after(
@@ -104,17 +141,19 @@ def cron_fires_after(
 ) -> Iterator[datetime]:
     """Yield the fire times strictly after `start` as increasing aware UTC datetimes.
 
-    Raises InvalidCronExpression for an invalid expression.
+    Fixed times (Debian's rule: neither minute nor hour starts with `*`) follow the
+    wall clock, other expressions real time; see the two helpers for DST.
     """
+    if start.utcoffset() is None:
+        raise ValueError(f"fire times need a timezone-aware start, got {start!r}")
     fields = normalize_cron(expression)
     start_utc = start.astimezone(UTC)
-    if is_fixed_time(fields):
+    if _is_fixed_time(fields):
         return _wall_clock_fires(fields, start_utc, zone)
     return _real_time_fires(fields, start_utc, zone)
 
 
-def is_fixed_time(fields: str) -> bool:
-    """Debian cron's test: neither the minute nor the hour field starts with `*`."""
+def _is_fixed_time(fields: str) -> bool:
     minute, hour = fields.split()[:2]
     return not minute.startswith("*") and not hour.startswith("*")
 
@@ -150,7 +189,7 @@ def _real_time_fires(
         offset = _offset_at(checked, zone)
         for wall in CronSim(fields, (after + offset).replace(tzinfo=None)):
             fire = (wall - offset).replace(tzinfo=UTC)
-            change = _offset_change(zone, checked, fire, offset)
+            change = _offset_change(zone, checked, fire)
             if change is not None:
                 # Search again from the change, with the offset that starts there.
                 after, checked = change - _MICROSECOND, change
@@ -183,25 +222,34 @@ def _first_instant_at_or_after(wall: datetime, zone: ZoneInfo) -> datetime:
     # `wall` falls in a gap: fold=1 reads it with the offset after the change,
     # which lands before the change; fold=0 lands after it.
     before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    change = _offset_change(zone, before, instant, _offset_at(before, zone))
+    change = _offset_change(zone, before, instant)
     assert change is not None, "a local time in a gap lies across a change"
     return change
 
 
-def _offset_change(
-    zone: ZoneInfo, start: datetime, end: datetime, offset: timedelta
-) -> datetime | None:
-    """The first instant in (start, end] whose offset is not `offset`, if any.
+def _offset_change(zone: ZoneInfo, start: datetime, end: datetime) -> datetime | None:
+    """The first instant in (start, end] at which `zone` changes its UTC offset."""
+    for year in range(start.astimezone(UTC).year, end.astimezone(UTC).year + 1):
+        for change in _offset_changes(zone, year):
+            if start < change <= end:
+                return change
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _offset_changes(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
+    """The instants in (1 January, next 1 January] UTC when `zone` changes offset.
 
     Probes day by day: tzdata has no two changes within a day that restore the offset.
     """
-    probe = start
-    while probe < end:
-        following = min(probe + _DAY, end)
-        if _offset_at(following, zone) != offset:
-            return _bisect_change(zone, probe, following)
-        probe = following
-    return None
+    days = [datetime(year, 1, 1, tzinfo=UTC)]
+    while days[-1].year == year:
+        days.append(days[-1] + _DAY)
+    return tuple(
+        _bisect_change(zone, day, following)
+        for day, following in itertools.pairwise(days)
+        if _offset_at(day, zone) != _offset_at(following, zone)
+    )
 
 
 def _bisect_change(zone: ZoneInfo, start: datetime, end: datetime) -> datetime:
@@ -216,3 +264,81 @@ def _bisect_change(zone: ZoneInfo, start: datetime, end: datetime) -> datetime:
         else:
             high = middle
     return start + timedelta(seconds=high)
+
+
+def describe_cron(expression: str, zone: ZoneInfo) -> str:
+    """Say in English when a valid expression fires, e.g. "every Monday at 08:00 (UTC)".
+
+    Only common shapes are put in words; others read "cron `<expression>` (<zone>)".
+    """
+    minute, hour, day, month, weekday = normalize_cron(expression).split()
+    if hour == day == month == weekday == "*":
+        return _describe_minutes(minute, zone) or _describe_raw(expression, zone)
+
+    days = _describe_days(day, month, weekday)
+    if days and minute.isdigit() and hour.isdigit():
+        return f"{days} at {int(hour):02d}:{int(minute):02d} ({zone.key})"
+    return _describe_raw(expression, zone)
+
+
+def _describe_raw(expression: str, zone: ZoneInfo) -> str:
+    return f"cron `{' '.join(expression.split())}` ({zone.key})"
+
+
+def _describe_minutes(minute: str, zone: ZoneInfo) -> str | None:
+    """Describe an expression that fires every hour of every day, if simple."""
+    if minute.isdigit():
+        return f"every hour at minute {int(minute)} ({zone.key})"
+
+    every = re.fullmatch(r"\*(?:/([0-9]+))?", minute)
+    step = int(every.group(1) or 1) if every else 0
+
+    # Only a step that divides the hour keeps the gaps equal across the hour.
+    if step and 60 % step == 0:
+        return "every minute" if step == 1 else f"every {step} minutes"
+    return None
+
+
+def _describe_days(day: str, month: str, weekday: str) -> str | None:
+    """Describe the days an expression fires on, if simple."""
+    if month == "*" and day == "*":
+        return _describe_weekdays(weekday)
+    if weekday != "*" or not day.isdigit():
+        return None
+    if month == "*":
+        return f"on day {int(day)} of every month"
+    if month.isdigit() or month.upper() in _MONTH_ABBREVIATIONS:
+        return f"every year on {int(day)} {MONTH_NAMES[_month_index(month)]}"
+    return None
+
+
+def _describe_weekdays(weekday: str) -> str | None:
+    """Describe `*`, one weekday, or one range of weekdays such as `MON-FRI`."""
+    if weekday == "*":
+        return "every day"
+
+    first, _, last = weekday.partition("-")
+    if not all(_is_single_weekday(part) for part in (first, last or first)):
+        return None
+    if not last:
+        return f"every {WEEKDAY_NAMES[_weekday_index(first)]}"
+    names = (WEEKDAY_NAMES[_weekday_index(part)] for part in (first, last))
+    return "every {} to {}".format(*names)
+
+
+def _is_single_weekday(value: str) -> bool:
+    return value.isdigit() or value.upper() in _WEEKDAY_ABBREVIATIONS
+
+
+def _weekday_index(value: str) -> int:
+    """0 for Sunday; a number of a weekday that passed validation (7 is Sunday too)."""
+    if value.isdigit():
+        return int(value) % 7
+    return _WEEKDAY_ABBREVIATIONS.index(value.upper())
+
+
+def _month_index(value: str) -> int:
+    """0 for January, from a month number or name that passed validation."""
+    if value.isdigit():
+        return int(value) - 1
+    return _MONTH_ABBREVIATIONS.index(value.upper())

@@ -1,136 +1,197 @@
-"""Slots: the fire times of a schedule, the same in every process and on every restart.
+"""Slots: the fire times of the schedule, as timezone-aware UTC datetimes.
 
-A slot is an aware UTC datetime. Cron slots follow the expression in the
-schedule's time zone (cron.py says how DST is handled); interval slots are
-whole multiples of the interval since the Unix epoch, so replicas agree on
-them with no shared state and their spacing is exact in real time.
+Slots depend on the schedule alone, never on when a process started, so every
+replica and every restart computes the same ones: cron slots follow the expression
+in its time zone, interval slots are whole multiples of the interval since the Unix
+epoch.
 """
 
-from __future__ import annotations
-
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import Final, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.schedule.cron import cron_fires_after, normalize_cron
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Windows searched backwards for the latest cron slot; the last one covers any
-# expression that fires at all (29 February on a given weekday included).
-_LOOKBACK = (
-    timedelta(hours=2),
-    timedelta(days=2),
-    timedelta(days=32),
-    timedelta(days=367),
-    timedelta(days=366 * 29),
-)
+from app.schedule.cron import cron_fires_after, describe_cron, normalize_cron
 
 ScheduleKind = Literal["cron", "interval"]
+
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+# A century: intervals much longer overflow datetime arithmetic before they matter.
+MAX_INTERVAL_HOURS: Final = 100 * 366 * 24
+
+_MICROSECOND: Final = timedelta(microseconds=1)
+_FORWARD_STEPS: Final = 100
+
+# Windows tried in turn when looking back for a cron slot: the last is wider than
+# the longest gap a valid expression leaves (29 February on a given weekday, with
+# 2100 not a leap year: 40 years).
+_LOOKBACK_WINDOWS: Final = (
+    timedelta(hours=1),
+    timedelta(days=1),
+    timedelta(days=8),
+    timedelta(days=32),
+    timedelta(days=367),
+    timedelta(days=5 * 366),
+    timedelta(days=29 * 366),
+    timedelta(days=60 * 366),
+)
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """When the overdue run fires: a cron expression or every N hours, in a zone."""
+    """When runs are due: a crontab(5) expression, or a whole number of hours.
+
+    Raises ValueError (InvalidCronExpression for cron) when the value is unusable.
+    """
 
     kind: ScheduleKind
-    value: str
-    timezone: str = "UTC"
+    value: str | int
+    timezone: ZoneInfo = ZoneInfo("UTC")
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def __post_init__(self) -> None:
+        if self.kind == "cron":
+            _check_expression(self.value)
+        elif self.kind == "interval":
+            _check_hours(self.value)
+        else:
+            raise ValueError(f"schedule kind must be cron or interval: {self.kind!r}")
 
-    @property
-    def interval(self) -> timedelta:
-        return timedelta(hours=int(self.value))
+    @classmethod
+    def cron(cls, expression: str, timezone: str | ZoneInfo = "UTC") -> Self:
+        return cls("cron", expression, to_zone(timezone))
 
+    @classmethod
+    def interval(cls, hours: int, timezone: str | ZoneInfo = "UTC") -> Self:
+        return cls("interval", hours, to_zone(timezone))
 
-def next_slot_after(schedule: Schedule, instant: datetime) -> datetime:
-    """The first slot strictly after `instant`."""
-    if schedule.kind == "interval":
-        elapsed = instant.astimezone(UTC) - EPOCH
-        return EPOCH + (elapsed // schedule.interval + 1) * schedule.interval
-    return next(cron_fires_after(schedule.value, instant, schedule.zone))
-
-
-def next_slots(schedule: Schedule, instant: datetime, count: int) -> list[datetime]:
-    """The next `count` slots strictly after `instant`, in order."""
-    slots: list[datetime] = []
-    for _ in range(count):
-        instant = next_slot_after(schedule, instant)
-        slots.append(instant)
-    return slots
-
-
-def latest_slot_at_or_before(schedule: Schedule, instant: datetime) -> datetime | None:
-    """The last slot <= `instant`: the slot a process waking at `instant` owes."""
-    if schedule.kind == "interval":
-        elapsed = instant.astimezone(UTC) - EPOCH
-        return EPOCH + (elapsed // schedule.interval) * schedule.interval
-    for window in _LOOKBACK:
-        found = _last_cron_slot_in(schedule, instant - window, instant)
-        if found is not None:
-            return found
-    return None
+    @classmethod
+    def parse(cls, kind: str, value: str, timezone: str) -> Self:
+        """Build a schedule from configuration text, e.g. ("interval", "6", "UTC")."""
+        normalized_kind = kind.strip().lower()
+        if normalized_kind == "interval":
+            return cls.interval(_parse_hours(value), timezone)
+        if normalized_kind == "cron":
+            return cls.cron(value, timezone)
+        raise ValueError(f"schedule kind must be cron or interval: {kind!r}")
 
 
-def _last_cron_slot_in(
-    schedule: Schedule, start: datetime, end: datetime
-) -> datetime | None:
-    """The last slot in (start, end], walking forward from `start`."""
-    fires = cron_fires_after(schedule.value, start, schedule.zone)
-    within = itertools.takewhile(lambda fire: fire <= end, fires)
-    last = None
-    for last in within:  # noqa: B007 (the loop keeps the last one)
-        pass
-    return last
+def to_zone(timezone: str | ZoneInfo) -> ZoneInfo:
+    """Return the IANA time zone of that name; ValueError if there is none."""
+    if isinstance(timezone, ZoneInfo):
+        return timezone
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone: {timezone!r}") from None
 
 
-def period(schedule: Schedule, instant: datetime) -> timedelta:
-    """The gap between the two slots after `instant`: how often it fires there."""
-    first, second = next_slots(schedule, instant, 2)
+def next_slot(schedule: Schedule, after: datetime) -> datetime:
+    """The first slot strictly after `after`."""
+    return next(_slots_after(schedule, after))
+
+
+def next_slots(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
+    """The first `count` slots strictly after `after`, in order."""
+    return list(itertools.islice(_slots_after(schedule, after), count))
+
+
+def previous_slot(schedule: Schedule, at: datetime) -> datetime:
+    """The latest slot at or before `at`: the one a catch-up after downtime runs.
+
+    Always the largest slot <= `at` of the forward sequence from any earlier instant.
+    """
+    _check_aware(at)
+    if isinstance(schedule.value, int):
+        step = timedelta(hours=schedule.value)
+        return EPOCH + (at - EPOCH) // step * step
+    return _previous_cron_slot(schedule, at.astimezone(UTC))
+
+
+def slot_period(schedule: Schedule, after: datetime) -> timedelta:
+    """The time between the two slots that follow `after`; the interval itself."""
+    if isinstance(schedule.value, int):
+        return timedelta(hours=schedule.value)
+    first, second = next_slots(schedule, after, 2)
     return second - first
 
 
 def describe_schedule(schedule: Schedule) -> str:
-    """Words for the status API, e.g. "every Monday at 08:00 (Europe/Berlin)"."""
-    if schedule.kind == "interval":
-        hours = int(schedule.value)
+    """Say in English when the schedule runs, e.g. "every 6 hours"."""
+    if isinstance(schedule.value, int):
+        hours = schedule.value
         return "every hour" if hours == 1 else f"every {hours} hours"
-    return f"{describe_cron(normalize_cron(schedule.value))} ({schedule.timezone})"
+    return describe_cron(schedule.value, schedule.timezone)
 
 
-_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+def _slots_after(schedule: Schedule, after: datetime) -> Iterator[datetime]:
+    _check_aware(after)
+    if isinstance(schedule.value, int):
+        step = timedelta(hours=schedule.value)
+        first = (after - EPOCH) // step + 1
+        return (EPOCH + index * step for index in itertools.count(first))
+    return cron_fires_after(schedule.value, after, schedule.timezone)
 
 
-def describe_cron(expression: str) -> str:
-    """Plain words for the common shapes; the expression itself for the rest."""
-    minute, hour, day, month, weekday = expression.split()
-    if not (minute.isdigit() and hour.isdigit()):
-        return _describe_frequent(minute, hour, day, month, weekday, expression)
-    at = f"at {int(hour):02d}:{int(minute):02d}"
-    if (day, month, weekday) == ("*", "*", "*"):
-        return f"every day {at}"
-    if (day, month) == ("*", "*") and weekday.isdigit():
-        return f"every {_DAYS[int(weekday) % 7]} {at}"
-    if (day, month) == ("*", "*") and weekday in ("1-5", "MON-FRI", "mon-fri"):
-        return f"every weekday {at}"
-    if day.isdigit() and (month, weekday) == ("*", "*"):
-        return f"on day {int(day)} of every month {at}"
-    return f"cron `{expression}`"
+def _previous_cron_slot(schedule: Schedule, at: datetime) -> datetime:
+    """Find a window that holds a slot, then its last slot, stepping only forwards.
+
+    Built from next_slot alone, so both directions agree by construction; cronsim's
+    own reverse iteration would bring its DST handling back.
+    """
+    for window in _LOOKBACK_WINDOWS:
+        slot = next_slot(schedule, at - window)
+        if slot <= at:
+            return _last_slot_up_to(schedule, slot, at)
+    raise LookupError(f"no slot of {schedule} in the 60 years before {at}")
 
 
-def _describe_frequent(
-    minute: str, hour: str, day: str, month: str, weekday: str, expression: str
-) -> str:
-    if (hour, day, month, weekday) != ("*", "*", "*", "*"):
-        return f"cron `{expression}`"
-    if minute == "*":
-        return "every minute"
-    if minute.startswith("*/") and minute[2:].isdigit():
-        return f"every {int(minute[2:])} minutes"
-    if minute.isdigit():
-        return f"every hour at minute {int(minute)}"
-    return f"cron `{expression}`"
+def _last_slot_up_to(schedule: Schedule, slot: datetime, end: datetime) -> datetime:
+    """The last slot <= `end`, given one: a few steps forward, then bisection."""
+    for following in itertools.islice(_slots_after(schedule, slot), _FORWARD_STEPS):
+        if following > end:
+            return slot
+        slot = following
+
+    # Dense slots over a wide window: as next_slot never decreases when its
+    # argument grows, find the latest instant whose next slot is still <= end.
+    low, high = slot - _MICROSECOND, end
+    while high - low > _MICROSECOND:
+        middle = low + (high - low) / 2
+        if next_slot(schedule, middle) <= end:
+            low = middle
+        else:
+            high = middle
+    return next_slot(schedule, low)
+
+
+def _check_aware(instant: datetime) -> None:
+    if instant.utcoffset() is None:
+        raise ValueError(f"slots need a timezone-aware datetime, got {instant!r}")
+
+
+def _check_expression(value: str | int) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"a cron schedule needs an expression, got {value!r}")
+    normalize_cron(value)
+
+
+def _check_hours(value: str | int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad_hours(value)
+    if not 1 <= value <= MAX_INTERVAL_HOURS:
+        raise _bad_hours(value)
+
+
+def _parse_hours(text: str) -> int:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise _bad_hours(text)
+    return int(digits)
+
+
+def _bad_hours(value: object) -> ValueError:
+    expected = f"a whole number of hours from 1 to {MAX_INTERVAL_HOURS}"
+    return ValueError(f"interval must be {expected}: {value!r}")
