@@ -11,9 +11,13 @@ CENT = Decimal("0.01")
 DISPLAY_LOCALE = "en_US"
 
 
+# ISO 4217 codes that name no currency: "no currency" and "for testing".
+NOT_CURRENCIES = frozenset({"XXX", "XTS"})
+
+
 @lru_cache(maxsize=1)
 def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    return frozenset(list_currencies()) - NOT_CURRENCIES
 
 
 def is_known_currency(code: str) -> bool:

@@ -34,7 +34,14 @@ async def _render_validation_error(
 ) -> JSONResponse:
     errors = [_describe(error) for error in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    body = {"error": "invalid_input", "detail": detail, "errors": errors}
+    first = errors[0] if errors else {"field": None, "value": None}
+    body = {
+        "error": "invalid_input",
+        "detail": detail,
+        "field": first["field"],
+        "value": first["value"],
+        "errors": errors,
+    }
     return JSONResponse(body, status_code=422)
 
 
@@ -43,7 +50,8 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
     value = error.get("input")
     if not isinstance(value, str | int | float | bool | None):
         value = str(value)
-    return {"field": ".".join(location), "message": error.get("msg"), "value": value}
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    return {"field": ".".join(location), "message": message, "value": value}
 
 
 async def _render_integrity_error(

@@ -34,3 +34,15 @@ def test_a_commit_that_fails_is_answered_as_an_error_not_a_success(
 
     assert response.status_code == 409
     assert response.json()["error"] == "conflict"
+
+
+def test_a_validation_error_names_the_field_and_value_at_the_top(
+    api_client: TestClient,
+) -> None:
+    response = api_client.get("/api/v1/invoices/not-a-number")
+
+    body = response.json()
+    assert response.status_code == 422
+    assert body["field"] == "path.invoice_id"
+    assert body["value"] == "not-a-number"
+    assert not body["errors"][0]["message"].startswith("Value error, ")
