@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -19,6 +20,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
+    # A host that drops packets must fail readiness, not hang it.
+    kwargs.setdefault("connect_args", {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
     return create_engine(url, **kwargs)
 
 
@@ -50,8 +53,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
-    # BEGIN IMMEDIATE avoids the SQLITE_BUSY upgrade deadlock between processes
-    # that both read and then write; readers in WAL mode are never blocked.
+    # BEGIN IMMEDIATE avoids the SQLITE_BUSY error a read-then-write transaction
+    # gets when another process wrote in between (the overdue batch does both).
+    # Limitation: SQLite cannot tell a read-only transaction in advance, so
+    # reads take the write lock too; a long read blocks writers up to the busy
+    # timeout. One machine with short requests is what SQLite is here for.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
