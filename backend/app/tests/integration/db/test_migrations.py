@@ -1,0 +1,111 @@
+"""Migrations build the schema on both databases, undo it, and match the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from app.db.engine import make_engine
+from app.db.migrations import downgrade_to_base, upgrade_to_head
+from app.db.models import Base
+from app.tests.support.postgres import PostgresServer
+
+# The deployment checklist's list: name, SQL type, nullable.
+CHECKLIST_COLUMNS = [
+    ("id", "UUID", False),
+    ("job_name", "VARCHAR(100)", False),
+    ("start_time", "TIMESTAMP", False),
+    ("end_time", "TIMESTAMP", True),
+    ("status", "VARCHAR(20)", False),
+    ("invoices_processed", "INTEGER", False),
+    ("notifications_created", "INTEGER", False),
+    ("error_count", "INTEGER", False),
+    ("error_details", "TEXT", True),
+]
+SQLITE_TYPES = {"UUID": "CHAR(32)", "TIMESTAMP": "DATETIME"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, never migrated."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database("ois_migrate")
+    yield url
+    server.drop_database(url)
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_builds_every_table_and_downgrade_removes_them(fresh_url: str) -> None:
+    upgrade_to_head(fresh_url)
+    built = _tables(fresh_url)
+    downgrade_to_base(fresh_url)
+
+    assert built == {
+        "alembic_version",
+        "businesses",
+        "customers",
+        "invoices",
+        "notifications",
+        "job_execution_logs",
+    }
+    assert _tables(fresh_url) == {"alembic_version"}
+
+
+def test_job_execution_logs_has_the_checklist_columns(fresh_url: str) -> None:
+    upgrade_to_head(fresh_url)
+    engine = make_engine(fresh_url)
+    try:
+        columns = inspect(engine).get_columns("job_execution_logs")
+        indexes = inspect(engine).get_indexes("job_execution_logs")
+    finally:
+        engine.dispose()
+    sqlite = fresh_url.startswith("sqlite")
+
+    found = [
+        (c["name"], c["type"].compile(dialect=engine.dialect), c["nullable"])
+        for c in columns[: len(CHECKLIST_COLUMNS)]
+    ]
+    expected = [
+        (name, SQLITE_TYPES.get(kind, kind) if sqlite else kind, nullable)
+        for name, kind, nullable in CHECKLIST_COLUMNS
+    ]
+    assert [
+        (n, t.replace("WITHOUT TIME ZONE", "").strip(), null) for n, t, null in found
+    ] == expected
+    assert {"job_name"} in [set(index["column_names"]) for index in indexes]
+
+
+def test_the_migrated_schema_matches_the_models(fresh_url: str) -> None:
+    upgrade_to_head(fresh_url)
+    engine = make_engine(fresh_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True}
+            )
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+    assert differences == []
+
+
+def test_the_job_execution_logs_revision_keeps_its_file_name() -> None:
+    versions = Path(__file__).resolve().parents[4] / "alembic" / "versions"
+
+    assert (versions / "298dd1eda420_add_job_execution_logs_table.py").is_file()
