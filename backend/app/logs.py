@@ -54,3 +54,7 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
+    # Readiness asks Alembic for the revision on every probe; keep that quiet.
+    logging.getLogger("alembic.runtime.migration").setLevel(
+        max(root.level, logging.WARNING)
+    )
