@@ -27,7 +27,7 @@ from app.settings import normalize_database_url
 from bench.report import (
     BenchResult,
     markdown,
-    memory_flatness,
+    markdown_memory,
     print_flatness,
     print_result,
     write_json,
@@ -125,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.markdown:
             print(markdown(result))
         results.append(result)
-    print_flatness(memory_flatness(results), console)
+    print_flatness(results, console)
+    if args.markdown and len(results) > 1:
+        print(markdown_memory(results))
     json_path = args.json or RESULTS_DIR / _default_name(results)
     write_json(json_path, results, machine())
     console.print(f"results written to {json_path}")

@@ -183,17 +183,41 @@ class BenchResult:
         return data
 
 
-def memory_flatness(results: Sequence[BenchResult]) -> Target | None:
-    """Peak RSS of the run phases at the largest size over that at the smallest."""
+def memory_flatness(results: Sequence[BenchResult]) -> list[Target]:
+    """Per batch size: peak RSS of the run phases, largest data set over smallest.
+
+    A small data set may never fill a large batch, so each batch size is
+    compared with itself only.
+    """
     if len(results) < 2:
-        return None
+        return []
     ordered = sorted(results, key=lambda result: result.invoices)
-    smallest, largest = (_peak_run_rss(r) for r in (ordered[0], ordered[-1]))
-    return Target("peak RSS growth", None, largest / smallest, MAX_RSS_GROWTH, True)
+    sizes = set(ordered[0].batch_sizes) & set(ordered[-1].batch_sizes)
+    return [
+        Target(
+            "peak RSS, largest data set / smallest",
+            size,
+            _peak_run_rss(ordered[-1], size) / _peak_run_rss(ordered[0], size),
+            MAX_RSS_GROWTH,
+            True,
+        )
+        for size in sorted(sizes)
+    ]
 
 
-def _peak_run_rss(result: BenchResult) -> float:
-    return max(row.peak_rss_mb for row in result.phases if row.batch_size is not None)
+def _peak_run_rss(result: BenchResult, batch_size: int) -> float:
+    return max(row.peak_rss_mb for row in result.phases if row.batch_size == batch_size)
+
+
+def memory_rows(results: Sequence[BenchResult]) -> list[list[str]]:
+    """Peak RSS of the run phases for each data set size and batch size."""
+    ordered = sorted(results, key=lambda result: result.invoices)
+    sizes = sorted({size for result in ordered for size in result.batch_sizes})
+    return [
+        [f"{result.invoices:,}"]
+        + [f"{_peak_run_rss(result, size):.1f}" for size in sizes]
+        for result in ordered
+    ]
 
 
 def summary_rows(result: BenchResult) -> list[list[str]]:
@@ -266,8 +290,13 @@ def _target_line(target: Target) -> str:
     )
 
 
-def print_flatness(target: Target | None, console: Console) -> None:
-    if target is not None:
+def print_flatness(results: Sequence[BenchResult], console: Console) -> None:
+    if len(results) < 2:
+        return
+    sizes = sorted({size for result in results for size in result.batch_sizes})
+    headers = ["invoices", *(f"batch {size}: peak RSS MB" for size in sizes)]
+    console.print(_table("memory by data set size", headers, memory_rows(results)))
+    for target in memory_flatness(results):
         console.print(_target_line(target))
 
 
@@ -284,6 +313,12 @@ def markdown(result: BenchResult) -> str:
     )
 
 
+def markdown_memory(results: Sequence[BenchResult]) -> str:
+    sizes = sorted({size for result in results for size in result.batch_sizes})
+    headers = ["invoices", *(f"batch {size}: peak RSS MB" for size in sizes)]
+    return _markdown_table(headers, memory_rows(results))
+
+
 def _markdown_table(headers: Sequence[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |"]
     lines.append("|" + "|".join([":--"] + ["--:"] * (len(headers) - 1)) + "|")
@@ -294,11 +329,12 @@ def _markdown_table(headers: Sequence[str], rows: list[list[str]]) -> str:
 def write_json(
     path: Path, results: Sequence[BenchResult], machine: dict[str, Any]
 ) -> None:
-    flat = memory_flatness(results)
     document = {
         "machine": machine,
         "results": [result.to_dict() for result in results],
-        "memory_flatness": None if flat is None else {**asdict(flat), "met": flat.met},
+        "memory_flatness": [
+            {**asdict(target), "met": target.met} for target in memory_flatness(results)
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, default=str))
