@@ -20,9 +20,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
-    # A host that drops packets must fail readiness, not hang it.
-    kwargs.setdefault("connect_args", {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
+    kwargs.setdefault("connect_args", _postgres_connect_args(url))
     return create_engine(url, **kwargs)
+
+
+def _postgres_connect_args(url: str) -> dict[str, Any]:
+    # A host that drops packets must fail readiness, not hang it.
+    args: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    # JIT compiled the overdue batch query on every batch, costing more than
+    # the query itself; short OLTP statements never gain from it. An
+    # `options=` in DATABASE_URL is the operator's and is left alone.
+    if "options=" not in url:
+        args["options"] = "-c jit=off"
+    return args
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
