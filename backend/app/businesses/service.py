@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, fetch_page
 from app.businesses.models import Business
 from app.businesses.schemas import BusinessCreate, BusinessUpdate
-from app.errors import Conflict, NotFound
+from app.db.lookup import get_or_not_found
+from app.errors import Conflict
 from app.invoices.models import Invoice
 
 logger = logging.getLogger(__name__)
@@ -30,12 +31,7 @@ def create_business(session: Session, data: BusinessCreate) -> Business:
 
 def get_business(session: Session, business_id: int) -> Business:
     """The business, or NotFound naming `business_id`."""
-    business = session.get(Business, business_id)
-    if business is None:
-        raise NotFound(
-            f"no business with id {business_id}", field="business_id", value=business_id
-        )
-    return business
+    return get_or_not_found(session, Business, business_id, "business")
 
 
 def list_businesses(

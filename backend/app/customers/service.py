@@ -12,7 +12,8 @@ from app.api.pagination import PageParams, fetch_page
 from app.businesses.models import Business
 from app.customers.models import Customer
 from app.customers.schemas import CustomerCreate, CustomerUpdate
-from app.errors import Conflict, InvalidInput, NotFound
+from app.db.lookup import get_or_not_found
+from app.errors import Conflict, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,7 @@ def create_customer(session: Session, data: CustomerCreate) -> Customer:
 
 def get_customer(session: Session, customer_id: int) -> Customer:
     """The customer, or NotFound naming `customer_id`."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(
-            f"no customer with id {customer_id}", field="customer_id", value=customer_id
-        )
-    return customer
+    return get_or_not_found(session, Customer, customer_id, "customer")
 
 
 def list_customers(

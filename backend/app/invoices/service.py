@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, fetch_page
 from app.businesses.models import Business
 from app.customers.models import Customer
-from app.errors import Conflict, InvalidInput, NotFound
+from app.db.lookup import get_or_not_found
+from app.errors import Conflict, InvalidInput
 from app.invoices.models import Invoice
 from app.invoices.queries import InvoiceFilters, invoice_listing
 from app.invoices.rules import InvoiceValues, first_problem
@@ -48,12 +49,7 @@ def create_invoice(session: Session, data: InvoiceCreate) -> Invoice:
 
 def get_invoice(session: Session, invoice_id: int) -> Invoice:
     """The invoice, deleted or not, or NotFound naming `invoice_id`."""
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise NotFound(
-            f"no invoice with id {invoice_id}", field="invoice_id", value=invoice_id
-        )
-    return invoice
+    return get_or_not_found(session, Invoice, invoice_id, "invoice")
 
 
 def update_invoice(session: Session, invoice: Invoice, data: InvoiceUpdate) -> Invoice:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, CursorResult, false, select, update
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, fetch_page
-from app.errors import NotFound
+from app.db.lookup import get_or_not_found
 from app.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -47,14 +47,7 @@ def list_notifications(
 
 
 def get_notification(session: Session, notification_id: int) -> Notification:
-    notification = session.get(Notification, notification_id)
-    if notification is None:
-        raise NotFound(
-            f"no notification with id {notification_id}",
-            field="notification_id",
-            value=notification_id,
-        )
-    return notification
+    return get_or_not_found(session, Notification, notification_id, "notification")
 
 
 def mark_read(session: Session, notification: Notification) -> Notification:
