@@ -156,7 +156,6 @@ def fail_run_if_running(
         .values(
             status=RunStatus.FAILED,
             end_time=now,
-            error_count=func.coalesce(JobExecutionLog.error_count, 0),
             error_details=reason,
         )
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -58,13 +57,11 @@ class SchedulerService:
         factory: sessionmaker[Session],
         *,
         clock: Clock = system_clock,
-        on_run: Callable[[RunReport], None] | None = None,
     ) -> None:
         self.schedule = schedule_from_settings(settings)
         self._options = RunOptions.from_settings(settings)
         self._factory = factory
         self._clock = clock
-        self._on_run = on_run
         self._timer = BackgroundScheduler(timezone="UTC")
         self._lock = threading.Lock()
         self._catch_up_thread: threading.Thread | None = None
@@ -173,12 +170,9 @@ class SchedulerService:
                 "run_id": str(run_id),
             },
         )
-        report = execute_run(
+        return execute_run(
             self._factory, run_id, self._options, started_at=now, clock=self._clock
         )
-        if self._on_run is not None:
-            self._on_run(report)
-        return report
 
     def _schedule_fields(self) -> dict[str, Any]:
         return {
