@@ -16,14 +16,20 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     false,
+    literal,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.orm import Session
 
@@ -133,16 +139,68 @@ class StageThresholds:
         ]
         return case(*whens, else_=None)
 
-    def needs_notification(self) -> ColumnElement[bool]:
-        """A stage is reached and no notification of that stage or higher exists."""
-        already_notified = exists().where(
-            Notification.invoice_id == Invoice.id,
-            Notification.kind == PAYMENT_OVERDUE,
-            Notification.stage >= self.stage_expression(),
+
+@dataclass(frozen=True)
+class WalkKey:
+    """Where a walk over open invoices stopped: the last row's (due_date, id)."""
+
+    due_date: date
+    id: int
+
+
+@dataclass(frozen=True)
+class LocalDates:
+    """Every business's "today" at one instant, as a value and as SQL.
+
+    At any instant the zones of the world span at most three dates, so the
+    SQL is a short CASE on the business's stored zone: businesses without a
+    zone, with an unknown one or on the default zone's date fall to its ELSE.
+    """
+
+    default: date
+    others: tuple[tuple[date, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def from_groups(cls, groups: list[ZoneGroup], default: date) -> LocalDates:
+        by_date: dict[date, list[str]] = defaultdict(list)
+        for group in groups:
+            if group.today != default:
+                named = (value for value in group.stored_values if value is not None)
+                by_date[group.today].extend(named)
+        others = tuple(
+            (day, tuple(sorted(names))) for day, names in sorted(by_date.items())
         )
-        return and_(
-            Invoice.due_date <= self.threshold(min(self.stages)), ~already_notified
-        )
+        return cls(default, others)
+
+    @property
+    def latest(self) -> date:
+        return max([self.default, *(day for day, _ in self.others)])
+
+    def today_expression(self) -> ColumnElement[Any]:
+        if not self.others:
+            return literal(self.default, Date())
+        whens = [(Business.timezone.in_(names), day) for day, names in self.others]
+        return case(*whens, else_=literal(self.default, Date()))
+
+    def stage_expression(self, stages: tuple[int, ...]) -> ColumnElement[Any]:
+        """The highest stage each invoice has reached, NULL before the first."""
+        on_default = StageThresholds(self.default, stages).stage_expression()
+        if not self.others:
+            return on_default
+        whens = [
+            (
+                Business.timezone.in_(names),
+                StageThresholds(day, stages).stage_expression(),
+            )
+            for day, names in self.others
+        ]
+        return case(*whens, else_=on_default)
+
+
+def local_dates(session: Session, instant: datetime, default_zone: str) -> LocalDates:
+    """The "today" of every business at `instant`; see LocalDates."""
+    default = local_today(instant, zoneinfo.ZoneInfo(default_zone))
+    return LocalDates.from_groups(zone_groups(session, instant, default_zone), default)
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
@@ -156,17 +214,96 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
     )
 
 
+# The walk's keys before the first and after the last open invoice, so that
+# every slice is a bounded range and its statements have one constant text.
+WALK_START = WalkKey(date.min, 0)
+WALK_END = WalkKey(date.max, 2**62)
+
+
+def _walk_key() -> ColumnElement[Any]:
+    return tuple_(Invoice.due_date, Invoice.id)
+
+
+def _bound(name: str) -> ColumnElement[Any]:
+    return tuple_(
+        bindparam(f"{name}_due_date", type_=Date()),
+        bindparam(f"{name}_id", type_=Invoice.id.type),
+    )
+
+
+def _past_due_open_after(latest: date) -> list[ColumnElement[bool]]:
+    """Open invoices due before `latest`, after the key bound as `after`.
+
+    This is a range of the partial index ix_invoices_open_due (due_date, id).
+    """
+    return [
+        Invoice.deleted_at.is_(None),
+        Invoice.status.not_in(_CLOSED_AS_WRITTEN),
+        Invoice.due_date < latest,
+        _walk_key() > _bound("after"),
+    ]
+
+
+# The closed statuses as literals in the SQL text, not parameters: SQLite
+# uses a partial index only when the query repeats the index's condition,
+# and it cannot see through a bound parameter.
+_CLOSED_AS_WRITTEN: BindParameter[list[str]] = bindparam(
+    "closed_statuses",
+    [str(status) for status in CLOSED_STATUSES],
+    expanding=True,
+    literal_execute=True,
+)
+
+
+class Walk:
+    """The statements of one run's walk over open past-due invoices, built once.
+
+    The walk reads the index of open invoices slice by slice: `slice_end`
+    finds the key of the `width`-th entry after `after`, and `work` returns
+    the invoices in (after, until] that need work, so each work query's cost
+    is bounded by its slice whatever the planner estimates. One walk covers
+    every time zone: the constant bound on due_date lets the index serve it,
+    and each business's own "today" is applied row by row.
+    """
+
+    def __init__(self, dates: LocalDates, stages: tuple[int, ...], limit: int) -> None:
+        self.slice_end: Select[date | None, int] = (
+            select(Invoice.due_date, Invoice.id)
+            .where(*_past_due_open_after(dates.latest))
+            .order_by(Invoice.due_date, Invoice.id)
+            .offset(bindparam("skip", type_=Integer()))
+            .limit(1)
+        )
+        self.work = work_batch_query(dates, stages, limit=limit)
+
+    @staticmethod
+    def slice_params(after: WalkKey, width: int) -> dict[str, Any]:
+        return {**_key_params("after", after), "skip": width - 1}
+
+    @staticmethod
+    def work_params(after: WalkKey, until: WalkKey) -> dict[str, Any]:
+        return {**_key_params("after", after), **_key_params("until", until)}
+
+
+def _key_params(name: str, key: WalkKey) -> dict[str, Any]:
+    return {f"{name}_due_date": key.due_date, f"{name}_id": key.id}
+
+
 def work_batch_query(
-    group: ZoneGroup, stages: tuple[int, ...], *, after_id: int, limit: int
+    dates: LocalDates, stages: tuple[int, ...], *, limit: int
 ) -> Select[Any]:
-    """The next overdue invoices, by id after `after_id`, that still need work.
+    """Overdue invoices in (after, until], in (due_date, id) order, that need work.
 
     Work is a notification for a newly reached stage, or a status to move to
-    `overdue`; invoices with neither are not read again, so a run's cost
-    follows what is new rather than the whole overdue backlog.
+    `overdue`. The bounds are parameters: see Walk.work_params.
     """
-    thresholds = StageThresholds(group.today, stages)
-    needs_notification = thresholds.needs_notification()
+    stage = dates.stage_expression(stages)
+    already_notified = exists().where(
+        Notification.invoice_id == Invoice.id,
+        Notification.kind == PAYMENT_OVERDUE,
+        Notification.stage >= stage,
+    )
+    needs_notification = and_(stage.is_not(None), ~already_notified)
     needs_status = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
     return (
         select(
@@ -179,17 +316,20 @@ def work_batch_query(
             Invoice.currency,
             Invoice.status,
             Customer.name.label("customer_name"),
-            thresholds.stage_expression().label("stage"),
+            dates.today_expression().label("today"),
+            stage.label("stage"),
             case((needs_notification, True), else_=False).label("notify"),
         )
         .join(Customer, Customer.id == Invoice.customer_id)
         .join(Business, Business.id == Invoice.business_id)
         .where(
-            group.business_filter(),
-            overdue_condition(group.today),
-            Invoice.id > after_id,
+            *_past_due_open_after(dates.latest),
+            _walk_key() <= _bound("until"),
+            Invoice.due_date < dates.today_expression(),
+            Invoice.total > Invoice.amount_paid,
+            Customer.reminders_paused == false(),
             or_(needs_status, needs_notification),
         )
-        .order_by(Invoice.id)
+        .order_by(Invoice.due_date, Invoice.id)
         .limit(limit)
     )

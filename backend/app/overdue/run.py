@@ -30,7 +30,7 @@ from app.overdue.batch import (
     write_batch,
 )
 from app.overdue.error_log import ErrorLog
-from app.overdue.rule import ZoneGroup, work_batch_query, zone_groups
+from app.overdue.rule import WALK_END, WALK_START, Walk, WalkKey, local_dates
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -178,54 +178,84 @@ def _walk(
     clock: Clock,
     on_batch: ProgressCallback | None,
 ) -> None:
+    """Walk open past-due invoices in (due_date, id) order, one transaction per batch.
+
+    The walk reads the index of open invoices slice by slice, and a batch is
+    the invoices of one slice that need work, up to the batch size. Each
+    work query's cost is bounded by its slice whatever the planner guesses;
+    where there is no work the slices widen, so a backlog with nothing new
+    is crossed in a few queries, and they narrow again where work is dense.
+    """
     with factory() as session:
-        groups = zone_groups(session, report.started_at, options.default_timezone)
-    for group in groups:
-        _walk_group(factory, group, report, options, clock, on_batch)
-
-
-def _walk_group(
-    factory: sessionmaker[Session],
-    group: ZoneGroup,
-    report: RunReport,
-    options: RunOptions,
-    clock: Clock,
-    on_batch: ProgressCallback | None,
-) -> None:
-    """Walk the group's work by invoice id, one transaction per batch."""
-    after_id = 0
+        dates = local_dates(session, report.started_at, options.default_timezone)
+    walk = Walk(dates, options.reminder_days, options.batch_size)
+    slices = SliceWidth(options.batch_size)
+    after = WALK_START
     while True:
-        rows = _run_batch(factory, group, report, options, clock, after_id)
-        if not rows:
+        rows, until = _run_batch(factory, walk, report, options, clock, after, slices)
+        if len(rows) == options.batch_size:
+            after = WalkKey(rows[-1].due_date, rows[-1].id)
+        elif until == WALK_END:
             return
-        after_id = rows[-1].id
-        if on_batch is not None:
+        else:
+            after = until
+        if rows and on_batch is not None:
             on_batch(report)
+
+
+class SliceWidth:
+    """How many index entries the walk's next slice spans.
+
+    Each slice is sized from the last one's share of work to hold about one
+    batch: a slice with little or no work makes the next one wider, up to a
+    cap that bounds one query's reading; a full batch halves it, down to a
+    couple of batches' worth.
+    """
+
+    NARROW_BATCHES = 2
+    WIDE_BATCHES = 256
+
+    def __init__(self, batch_size: int) -> None:
+        self.batch_size = batch_size
+        self.narrow = batch_size * self.NARROW_BATCHES
+        self.widest = batch_size * self.WIDE_BATCHES
+        self.width = self.narrow
+
+    def follow(self, rows: int) -> None:
+        if rows >= self.batch_size:
+            wanted = self.width // 2
+        else:
+            wanted = self.width * self.batch_size // max(rows, 1)
+        self.width = max(self.narrow, min(wanted, self.widest))
 
 
 def _run_batch(
     factory: sessionmaker[Session],
-    group: ZoneGroup,
+    walk: Walk,
     report: RunReport,
     options: RunOptions,
     clock: Clock,
-    after_id: int,
-) -> Sequence[Row[Any]]:
-    query = work_batch_query(
-        group, options.reminder_days, after_id=after_id, limit=options.batch_size
-    )
+    after: WalkKey,
+    slices: SliceWidth,
+) -> tuple[Sequence[Row[Any]], WalkKey]:
+    """One batch from the slice after `after`, and where that slice ends."""
     with factory() as session:
-        rows = session.execute(query).all()
+        connection = session.connection()
+        params = walk.slice_params(after, slices.width)
+        end = connection.execute(walk.slice_end, params).first()
+        until = WALK_END if end is None else WalkKey(end.due_date, end.id)
+        rows = connection.execute(walk.work, walk.work_params(after, until)).all()
+        slices.follow(len(rows))
         if not rows:
-            return rows
+            return rows, until
         try:
-            result = _apply(session, rows, group, report, options, clock)
+            result = _apply(session, rows, report, options, clock)
         except Exception as exc:
             if _is_connection_failure(exc):
                 raise
             session.rollback()
             _log_batch_retry(report, exc)
-            result = _apply_row_by_row(factory, rows, group, report, options, clock)
+            result = _apply_row_by_row(factory, rows, report, options, clock)
     report.add(len(rows), result)
     logger.debug(
         "batch done",
@@ -235,22 +265,21 @@ def _run_batch(
             "batch": report.batches,
         },
     )
-    return rows
+    return rows, until
 
 
 def _apply(
     session: Session,
     rows: Sequence[Row[Any]],
-    group: ZoneGroup,
     report: RunReport,
     options: RunOptions,
     clock: Clock,
 ) -> BatchResult:
     """The batch's writes, its heartbeat and live counts, committed together."""
     if options.dry_run:
-        result = dry_run_batch(rows, today=group.today)
+        result = dry_run_batch(rows)
     else:
-        result = write_batch(session, rows, today=group.today, now=report.started_at)
+        result = write_batch(session, rows, now=report.started_at)
     record_progress(
         session,
         report.run_id,
@@ -266,7 +295,6 @@ def _apply(
 def _apply_row_by_row(
     factory: sessionmaker[Session],
     rows: Sequence[Row[Any]],
-    group: ZoneGroup,
     report: RunReport,
     options: RunOptions,
     clock: Clock,
@@ -276,7 +304,7 @@ def _apply_row_by_row(
     for row in rows:
         with factory() as session:
             try:
-                result = _apply(session, [row], group, report, options, clock)
+                result = _apply(session, [row], report, options, clock)
             except Exception as exc:
                 if _is_connection_failure(exc):
                     raise

@@ -74,3 +74,32 @@ def test_batch_size_never_changes_the_outcome(
     assert report.notifications_created == 60
     assert stages == {1, 7, 14, 30}
     assert report.batches == -(-60 // batch_size)
+
+
+def test_sparse_work_in_a_long_backlog_is_crossed_in_few_queries(
+    engine: Engine,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    clock: FakeClock,
+) -> None:
+    """Open past-due invoices that need nothing widen the walk's slices."""
+    business = make_business(session)
+    paused = make_customer(session, business=business, reminders_paused=True)
+    active = make_customer(session, business=business, name="Active Buyer")
+    expected = set()
+    for offset in range(300):
+        due = clock().date() - timedelta(days=1 + offset)
+        make_invoice(session, customer=paused, due_date=due)
+        if offset % 60 == 0:
+            invoice = make_invoice(session, customer=active, due_date=due)
+            expected.add((invoice.id, 1))
+    session.commit()
+
+    with counted_statements(engine) as statements:
+        report = run(session_factory, clock, batch_size=2)
+
+    work_queries = [s for s in statements if "reminders_paused" in s]
+    assert notified(session_factory) == expected
+    assert report.notifications_created == 5
+    # Slices of a fixed two batches (4 entries) would take 77 queries.
+    assert len(work_queries) <= 12

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.executions.models import JobExecutionLog, RunStatus
 from app.overdue.batch import write_batch
-from app.overdue.rule import work_batch_query, zone_groups
+from app.overdue.rule import WALK_END, WALK_START, Walk, local_dates
 from app.overdue.run import RunOptions, RunReport, run_overdue_invoices
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
@@ -72,15 +72,16 @@ def test_the_unique_key_not_a_prior_select_stops_a_duplicate(
 ) -> None:
     """Two writers that both read the invoice as un-notified still make one row."""
     (invoice_id,) = _overdue_invoices(session, clock, 1)
-    (group,) = zone_groups(session, clock(), "UTC")
-    rows = session.execute(work_batch_query(group, (1,), after_id=0, limit=10)).all()
+    dates = local_dates(session, clock(), "UTC")
+    walk = Walk(dates, (1,), limit=10)
+    rows = session.execute(walk.work, walk.work_params(WALK_START, WALK_END)).all()
     session.rollback()
 
     with session_factory() as first:
-        created_first = write_batch(first, rows, today=group.today, now=clock())
+        created_first = write_batch(first, rows, now=clock())
         first.commit()
     with session_factory() as second:
-        created_second = write_batch(second, rows, today=group.today, now=clock())
+        created_second = write_batch(second, rows, now=clock())
         second.commit()
 
     assert [p.invoice_id for p in created_first.created] == [invoice_id]

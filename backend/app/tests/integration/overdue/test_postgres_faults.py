@@ -39,16 +39,18 @@ def pg_factory(pg_engine: Engine) -> sessionmaker[Session]:
 
 
 def _invoices(factory: sessionmaker[Session], count: int) -> list[int]:
+    """Overdue invoices' ids, in the order the run walks them: (due_date, id)."""
     with factory() as session:
-        ids = []
+        keys = []
         for business_number in range(4):
             business = make_business(session, name=f"B{business_number}")
             customer = make_customer(session, business=business)
             for offset in range(count // 4):
                 due = AS_OF.date() - timedelta(days=1 + offset % 60)
-                ids.append(make_invoice(session, customer=customer, due_date=due).id)
+                invoice = make_invoice(session, customer=customer, due_date=due)
+                keys.append((due, invoice.id))
         session.commit()
-    return ids
+    return [invoice_id for _, invoice_id in sorted(keys)]
 
 
 def _start_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
