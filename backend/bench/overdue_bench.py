@@ -82,7 +82,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--businesses", type=int, default=1000)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument(
-        "--sample", type=int, default=2000, help="notifications in the sample"
+        "--sample", type=int, default=10_000, help="notifications in the sample"
     )
     parser.add_argument("--stages", type=int, nargs="+", default=[1])
     parser.add_argument("--overdue-fraction", type=float, default=0.10)

@@ -5,8 +5,9 @@
 3. for each batch size: the first run, a rerun with nothing new, a run one
    day later (the invoices due "today" became overdue), then back;
 4. the sample: every customer outside a few businesses is paused, so only
-   their invoices are due work; the real run and the per-invoice reference
-   each start from that state, then the pauses are put back.
+   their invoices are due work; the real run (then its rerun, which walks
+   the same rows with nothing to do) and the per-invoice reference each
+   start from that state, then the pauses are put back.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench.report import (
     MORE,
     RERUN,
     SAMPLE_PER_INVOICE,
+    SAMPLE_RERUN,
     SAMPLE_RUN,
     BenchResult,
     Check,
@@ -46,7 +48,7 @@ class BenchConfig:
     invoices: int
     businesses: int = 1000
     batch_sizes: tuple[int, ...] = (100, 1000)
-    sample: int = 2000
+    sample: int = 10_000
     stages: tuple[int, ...] = (1,)
     overdue_fraction: float = 0.10
     newly_due_fraction: float = 0.01
@@ -165,6 +167,12 @@ class Scenario:
                 f"batch {batch_size}: sample run created",
                 expected,
                 run.notifications_created,
+            )
+            walk = self._measure(SAMPLE_RERUN, "run", batch_size=batch_size)
+            self._check(
+                f"batch {batch_size}: sample rerun created",
+                0,
+                walk.notifications_created,
             )
             state.save_keys(self.engine, state.SAMPLE_KEYS)
             state.reset(self.engine)

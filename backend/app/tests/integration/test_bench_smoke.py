@@ -21,6 +21,7 @@ from bench.report import (
     MORE,
     RERUN,
     SAMPLE_PER_INVOICE,
+    SAMPLE_RERUN,
     SAMPLE_RUN,
 )
 from bench.scenario import BenchConfig
@@ -54,6 +55,7 @@ def _assert_phases_agree(report: dict[str, Any]) -> None:
         assert _created(report, RERUN, size) == 0
         assert _created(report, MORE, size) == report["newly_overdue"]
         assert _created(report, SAMPLE_RUN, size) == sample
+        assert _created(report, SAMPLE_RERUN, size) == 0
     assert _created(report, SAMPLE_PER_INVOICE, None) == sample
 
 
