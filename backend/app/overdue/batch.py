@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Integer,
     Row,
     String,
@@ -45,9 +46,12 @@ from app.overdue.rule import STATUSES_BECOMING_OVERDUE, days_overdue
 NOTIFICATION_KEY = ["invoice_id", "kind", "stage"]
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedNotification:
-    """A notification the run creates, or in a dry run would create."""
+class PlannedNotification(NamedTuple):
+    """A notification the run creates, or in a dry run would create.
+
+    A named tuple rather than a frozen dataclass: one is made per notified
+    invoice, and a frozen dataclass costs several times more to build.
+    """
 
     invoice_id: int
     invoice_number: str
@@ -216,33 +220,53 @@ def dry_run_batch(rows: Sequence[Row[Any]]) -> BatchResult:
     return BatchResult(plan_notifications(rows), statuses_changed=len(changing))
 
 
-def _mark_overdue(session: Session, invoice_ids: list[int], now: datetime) -> int:
-    if _is_postgresql(session):
-        ids = bindparam("invoice_ids", invoice_ids, type_=ARRAY(BigInteger()))
-        in_batch = Invoice.id == any_(cast(ids, ARRAY(BigInteger())))
-    else:
-        in_batch = Invoice.id.in_(invoice_ids)
-    result = session.connection().execute(
+def _mark_overdue_statement(in_batch: ColumnElement[bool]) -> Any:
+    return (
         update(Invoice)
-        .where(
-            in_batch,
-            Invoice.status.in_(STATUSES_BECOMING_OVERDUE),
+        .where(in_batch, Invoice.status.in_(STATUSES_BECOMING_OVERDUE))
+        .values(
+            status=InvoiceStatus.OVERDUE,
+            updated_at=bindparam("moved_at", type_=UtcDateTime()),
         )
-        .values(status=InvoiceStatus.OVERDUE, updated_at=now)
+    )
+
+
+# PostgreSQL takes the batch's ids as one array (one statement text for every
+# batch); SQLite as an IN list expanded at execution.
+_BATCH_IDS = ARRAY(BigInteger())
+MARK_OVERDUE = {
+    "postgresql": _mark_overdue_statement(
+        Invoice.id == any_(cast(bindparam("invoice_ids", type_=_BATCH_IDS), _BATCH_IDS))
+    ),
+    "sqlite": _mark_overdue_statement(
+        Invoice.id.in_(bindparam("invoice_ids", expanding=True))
+    ),
+}
+
+
+def _mark_overdue(session: Session, invoice_ids: list[int], now: datetime) -> int:
+    connection = session.connection()
+    statement = MARK_OVERDUE[connection.dialect.name]
+    result = connection.execute(
+        statement, {"invoice_ids": invoice_ids, "moved_at": now}
     )
     return result.rowcount
+
+
+RECORD_PROGRESS = (
+    update(JobExecutionLog)
+    .where(JobExecutionLog.id == bindparam("run_id", type_=JobExecutionLog.id.type))
+    .values(
+        heartbeat_at=bindparam("beat_at", type_=UtcDateTime()),
+        invoices_processed=bindparam("processed", type_=Integer()),
+        notifications_created=bindparam("created", type_=Integer()),
+    )
+)
 
 
 def record_progress(
     session: Session, run_id: uuid.UUID, *, now: datetime, processed: int, created: int
 ) -> None:
     """Heartbeat and live counts, in the batch's own transaction."""
-    session.execute(
-        update(JobExecutionLog)
-        .where(JobExecutionLog.id == run_id)
-        .values(
-            heartbeat_at=now,
-            invoices_processed=processed,
-            notifications_created=created,
-        )
-    )
+    params = {"run_id": run_id, "beat_at": now, "processed": processed}
+    session.connection().execute(RECORD_PROGRESS, {**params, "created": created})

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from app.money import format_amount
 
 
-@dataclass(frozen=True)
-class OverdueFacts:
+class OverdueFacts(NamedTuple):
+    """What a notification says about one invoice (a tuple: made per notified row)."""
+
     invoice_id: int
     invoice_number: str
     customer_name: str
