@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -176,10 +177,26 @@ class LocalDates:
     def latest(self) -> date:
         return max([self.default, *(day for day, _ in self.others)])
 
+    @cached_property
+    def _on_other_dates(self) -> list[tuple[date, ColumnElement[bool]]]:
+        """For each date other than the default: "the invoice's business is on it".
+
+        Each is an uncorrelated IN over a CTE of the businesses in those
+        zones rather than a join: the database reads the (few) businesses
+        once per statement, however often the condition appears in it,
+        instead of looking a business up for every invoice.
+        """
+        conditions: list[tuple[date, ColumnElement[bool]]] = []
+        for number, (day, names) in enumerate(self.others):
+            zone = select(Business.id).where(Business.timezone.in_(names))
+            businesses = zone.cte(f"businesses_on_date_{number}")
+            conditions.append((day, Invoice.business_id.in_(select(businesses.c.id))))
+        return conditions
+
     def today_expression(self) -> ColumnElement[Any]:
         if not self.others:
             return literal(self.default, Date())
-        whens = [(_in_zones(names), day) for day, names in self.others]
+        whens = [(on_day, day) for day, on_day in self._on_other_dates]
         return case(*whens, else_=literal(self.default, Date()))
 
     def stage_expression(self, stages: tuple[int, ...]) -> ColumnElement[Any]:
@@ -188,20 +205,10 @@ class LocalDates:
         if not self.others:
             return on_default
         whens = [
-            (_in_zones(names), StageThresholds(day, stages).stage_expression())
-            for day, names in self.others
+            (on_day, StageThresholds(day, stages).stage_expression())
+            for day, on_day in self._on_other_dates
         ]
         return case(*whens, else_=on_default)
-
-
-def _in_zones(names: tuple[str, ...]) -> ColumnElement[bool]:
-    """The invoice's business is in one of these zones.
-
-    An uncorrelated subquery rather than a join: the database reads the
-    (few) businesses once per statement instead of once per invoice.
-    """
-    in_zones = select(Business.id).where(Business.timezone.in_(names))
-    return Invoice.business_id.in_(in_zones)
 
 
 def local_dates(session: Session, instant: datetime, default_zone: str) -> LocalDates:
