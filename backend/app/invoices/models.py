@@ -5,13 +5,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    BindParameter,
     CheckConstraint,
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
+    and_,
+    bindparam,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -89,3 +93,19 @@ class Invoice(Base):
     @property
     def balance_due(self) -> Decimal:
         return self.total - self.amount_paid
+
+
+# The closed statuses as literals in the SQL text, not parameters: SQLite
+# uses a partial index only when the query repeats the index's condition,
+# and it cannot see through a bound parameter.
+_CLOSED_AS_WRITTEN: BindParameter[list[str]] = bindparam(
+    "closed_statuses",
+    [str(status) for status in CLOSED_STATUSES],
+    expanding=True,
+    literal_execute=True,
+)
+
+
+def open_invoice_condition() -> ColumnElement[bool]:
+    """Not deleted, not draft/paid/cancelled: the rows of ix_invoices_open_due."""
+    return and_(Invoice.deleted_at.is_(None), Invoice.status.not_in(_CLOSED_AS_WRITTEN))

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from app.businesses.models import Business
-from app.invoices.models import CLOSED_STATUSES, Invoice, InvoiceStatus
+from app.invoices.models import Invoice, InvoiceStatus, open_invoice_condition
 from app.overdue.rule import ZoneGroup
 
 
@@ -25,11 +25,7 @@ class InvoiceFilters:
 
 def open_condition() -> ColumnElement[bool]:
     """Not deleted, not draft/paid/cancelled, something left to pay."""
-    return and_(
-        Invoice.deleted_at.is_(None),
-        Invoice.status.not_in(CLOSED_STATUSES),
-        Invoice.total > Invoice.amount_paid,
-    )
+    return and_(open_invoice_condition(), Invoice.total > Invoice.amount_paid)
 
 
 def overdue_condition(zones: list[ZoneGroup]) -> ColumnElement[bool]:

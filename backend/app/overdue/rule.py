@@ -17,7 +17,6 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Date,
     Integer,
@@ -36,7 +35,12 @@ from sqlalchemy.orm import Session
 
 from app.businesses.models import Business
 from app.customers.models import Customer
-from app.invoices.models import CLOSED_STATUSES, Invoice, InvoiceStatus
+from app.invoices.models import (
+    CLOSED_STATUSES,
+    Invoice,
+    InvoiceStatus,
+    open_invoice_condition,
+)
 from app.notifications.models import PAYMENT_OVERDUE, Notification
 
 logger = logging.getLogger(__name__)
@@ -220,8 +224,7 @@ def local_dates(session: Session, instant: datetime, default_zone: str) -> Local
 def overdue_condition(today: date) -> ColumnElement[bool]:
     """The overdue rule as SQL; it matches the partial index on open invoices."""
     return and_(
-        Invoice.deleted_at.is_(None),
-        Invoice.status.not_in(CLOSED_STATUSES),
+        open_invoice_condition(),
         Invoice.due_date < today,
         Invoice.total > Invoice.amount_paid,
         Customer.reminders_paused == false(),
@@ -251,22 +254,10 @@ def _past_due_open_after(latest: date) -> list[ColumnElement[bool]]:
     This is a range of the partial index ix_invoices_open_due (due_date, id).
     """
     return [
-        Invoice.deleted_at.is_(None),
-        Invoice.status.not_in(_CLOSED_AS_WRITTEN),
+        open_invoice_condition(),
         Invoice.due_date < latest,
         _walk_key() > _bound("after"),
     ]
-
-
-# The closed statuses as literals in the SQL text, not parameters: SQLite
-# uses a partial index only when the query repeats the index's condition,
-# and it cannot see through a bound parameter.
-_CLOSED_AS_WRITTEN: BindParameter[list[str]] = bindparam(
-    "closed_statuses",
-    [str(status) for status in CLOSED_STATUSES],
-    expanding=True,
-    literal_execute=True,
-)
 
 
 class Walk:
