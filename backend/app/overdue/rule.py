@@ -269,6 +269,10 @@ class Walk:
     is bounded by its slice whatever the planner estimates. One walk covers
     every time zone: the constant bound on due_date lets the index serve it,
     and each business's own "today" is applied row by row.
+
+    The walk is keyed, not paginated: `slice_end`'s OFFSET counts index
+    entries from the current key, never from the start, so it reads at most
+    one slice of the index.
     """
 
     def __init__(self, dates: LocalDates, stages: tuple[int, ...], limit: int) -> None:
