@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 from babel.numbers import (
     format_currency,
@@ -11,6 +13,20 @@ from babel.numbers import (
     get_currency_symbol,
     list_currencies,
 )
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Numeric,
+    TableValuedAlias,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+)
+from sqlalchemy.dialects import postgresql
 
 CENT = Decimal("0.01")
 DISPLAY_LOCALE = "en_US"
@@ -58,3 +74,71 @@ def format_amount_with_babel(amount: Decimal, currency: str) -> str:
 
 def minor_units(currency: str) -> int:
     return int(get_currency_precision(currency))
+
+
+# The same text in PostgreSQL, for statements that build notifications without
+# sending rows through Python. CLDR data lives here, not in the database: each
+# statement carries every known currency's symbol and digits as one JSON
+# parameter, read as a small table and joined on the currency code.
+
+# Enough integer digits for any NUMERIC(12,2) amount, with a comma between
+# each group of three; `FM` drops to_char's padding.
+_INTEGER_PATTERN = "FM999,999,999,999,990"
+
+
+def _sql_style(currency: str) -> dict[str, Any]:
+    symbol, digits = _currency_style(currency)
+    decimals = "." + "0" * digits if digits else ""
+    return {
+        "code": currency,
+        "symbol": symbol,
+        "pattern": _INTEGER_PATTERN + decimals,
+        "digits": digits,
+        "unit": str(Decimal(1).scaleb(-digits)),
+    }
+
+
+@lru_cache(maxsize=1)
+def _styles_document() -> str:
+    return json.dumps([_sql_style(code) for code in sorted(known_currencies())])
+
+
+def currency_styles() -> TableValuedAlias:
+    """PostgreSQL: a row (code, symbol, pattern, digits, unit) per known currency."""
+    document = bindparam("currency_styles", _styles_document(), type_=Text())
+    return (
+        func.json_to_recordset(cast(document, postgresql.JSON))
+        .table_valued(
+            column("code", Text()),
+            column("symbol", Text()),
+            column("pattern", Text()),
+            column("digits", Integer()),
+            column("unit", Numeric()),
+        )
+        .render_derived(name="currency_style", with_types=True)
+    )
+
+
+def sql_format_amount(
+    amount: ColumnElement[Decimal],
+    currency: ColumnElement[str],
+    style: TableValuedAlias,
+) -> ColumnElement[str]:
+    """format_amount in PostgreSQL, for a positive NUMERIC(12,2) `amount`.
+
+    `style` is currency_styles() outer-joined on the currency code. Babel
+    rounds half to even; PostgreSQL's round() rounds halves away from zero,
+    so a tie that lands on an odd last digit is taken one unit back. An
+    unknown currency shows the amount rounded half up to cents, then its code.
+    """
+    rounded = func.round(amount, style.c.digits)
+    tie = (rounded - amount) * 2 == style.c.unit
+    odd = func.mod(func.div(rounded, style.c.unit), 2) == 1
+    even = case((and_(tie, odd), rounded - style.c.unit), else_=rounded)
+    return case(
+        (
+            style.c.code.is_(None),
+            cast(func.round(amount, 2), Text()) + " " + currency,
+        ),
+        else_=style.c.symbol + func.to_char(even, style.c.pattern),
+    )

@@ -1,8 +1,14 @@
 """One batch of the overdue run: set-based writes in one transaction.
 
-Per batch there is one SELECT of the work (and one of where its slice of the
-walk ends, see rule.Walk), one INSERT of every notification (ON CONFLICT DO
+On PostgreSQL a batch is one statement (see one_statement_batch): the work
+query, the INSERT … SELECT of its notifications with their text built in
+SQL, the status UPDATE and the heartbeat, as data-modifying CTEs, so no row
+travels to Python. Elsewhere, in a dry run, and when a failed batch is
+retried row by row, the batch is read out and written from Python: one
+SELECT of the work, one INSERT of every notification (ON CONFLICT DO
 NOTHING), one UPDATE of statuses and the heartbeat, whatever the batch size.
+Either way one statement finds where the batch's slice of the walk ends
+(see rule.Walk).
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Row,
+    Select,
     String,
     Text,
     any_,
     bindparam,
     cast,
     column,
+    exists,
     false,
     func,
     literal,
@@ -39,9 +47,15 @@ from app.db.base import UtcDateTime
 from app.db.upsert import insert_ignoring_conflicts
 from app.executions.models import JobExecutionLog
 from app.invoices.models import Invoice, InvoiceStatus
+from app.money import currency_styles
 from app.notifications.models import PAYMENT_OVERDUE, Notification
-from app.overdue.messages import OverdueFacts, overdue_message, overdue_title
-from app.overdue.rule import STATUSES_BECOMING_OVERDUE, days_overdue
+from app.overdue.messages import (
+    OverdueColumns,
+    OverdueFacts,
+    overdue_message,
+    overdue_title,
+)
+from app.overdue.rule import STATUSES_BECOMING_OVERDUE, WalkKey, days_overdue
 
 NOTIFICATION_KEY = ["invoice_id", "kind", "stage"]
 
@@ -64,8 +78,15 @@ class PlannedNotification(NamedTuple):
 
 @dataclass
 class BatchResult:
-    created: list[PlannedNotification] = field(default_factory=list)
+    """What a batch did; in a dry run, what it would have done.
+
+    `planned` lists the notifications of a dry run, or of a batch written
+    from Python; a batch written in one statement leaves it empty.
+    """
+
+    created: int = 0
     statuses_changed: int = 0
+    planned: list[PlannedNotification] = field(default_factory=list)
 
 
 def plan_notifications(rows: Sequence[Row[Any]]) -> list[PlannedNotification]:
@@ -105,7 +126,8 @@ def write_batch(
     result = BatchResult()
     if planned:
         inserted = _insert_notifications(session, planned, now)
-        result.created = [plan for plan in planned if plan.invoice_id in inserted]
+        result.planned = [plan for plan in planned if plan.invoice_id in inserted]
+        result.created = len(result.planned)
     result.statuses_changed = _mark_overdue(session, [row.id for row in rows], now)
     return result
 
@@ -217,7 +239,8 @@ def _is_postgresql(session: Session) -> bool:
 def dry_run_batch(rows: Sequence[Row[Any]]) -> BatchResult:
     """What write_batch would do, with nothing written."""
     changing = [row for row in rows if row.status in STATUSES_BECOMING_OVERDUE]
-    return BatchResult(plan_notifications(rows), statuses_changed=len(changing))
+    planned = plan_notifications(rows)
+    return BatchResult(len(planned), len(changing), planned)
 
 
 def _mark_overdue_statement(in_batch: ColumnElement[bool]) -> Any:
@@ -270,3 +293,108 @@ def record_progress(
     """Heartbeat and live counts, in the batch's own transaction."""
     params = {"run_id": run_id, "beat_at": now, "processed": processed}
     session.connection().execute(RECORD_PROGRESS, {**params, "created": created})
+
+
+class SliceDone(NamedTuple):
+    """What one_statement_batch did: its rows, the last row's key, its writes."""
+
+    rows: int
+    last: WalkKey | None
+    result: BatchResult
+
+
+def one_statement_batch(work: Select[Any]) -> Select[Any]:
+    """PostgreSQL: a whole batch as one statement over rule.Walk's work query.
+
+    The work rows are read once (a CTE referenced several times is computed
+    once); the INSERT, the status UPDATE and the heartbeat read them, and
+    the statement returns the last row's key and the counts. The text is
+    built by messages.OverdueColumns, the same text overdue_message gives.
+    It takes the work query's parameters and those of batch_params.
+    """
+    batch = work.cte("batch")
+    style = currency_styles()
+    facts = OverdueColumns(
+        invoice_id=batch.c.id,
+        invoice_number=batch.c.invoice_number,
+        customer_name=batch.c.customer_name,
+        balance_due=batch.c.total - batch.c.amount_paid,
+        currency=batch.c.currency,
+        due_date=batch.c.due_date,
+        days_overdue=batch.c.today - batch.c.due_date,
+    )
+    source = (
+        select(
+            batch.c.business_id,
+            batch.c.id,
+            literal(PAYMENT_OVERDUE),
+            batch.c.stage,
+            facts.title(),
+            facts.message(style),
+            false(),
+            literal("invoice"),
+            cast(batch.c.id, String),
+            bindparam("run_instant", type_=UtcDateTime()),
+        )
+        .select_from(batch.outerjoin(style, style.c.code == batch.c.currency))
+        .where(batch.c.notify)
+    )
+    inserted = (
+        postgresql.insert(Notification)
+        .from_select(_INSERTED_COLUMNS, source)
+        .on_conflict_do_nothing(index_elements=NOTIFICATION_KEY)
+        .returning(Notification.invoice_id)
+        .cte("inserted")
+    )
+    in_batch = Invoice.id.in_(select(batch.c.id))
+    moved = _mark_overdue_statement(in_batch).returning(Invoice.id).cte("moved")
+    progress = (
+        RECORD_PROGRESS.where(exists(select(batch.c.id)))
+        .values(
+            invoices_processed=bindparam("processed", type_=Integer()) + _count(batch),
+            notifications_created=bindparam("created", type_=Integer())
+            + _count(inserted),
+        )
+        .cte("progress")
+    )
+    return (
+        select(
+            batch.c.due_date,
+            batch.c.id,
+            _count(batch).label("rows"),
+            _count(inserted).label("created"),
+            _count(moved).label("moved"),
+        )
+        .order_by(batch.c.due_date.desc(), batch.c.id.desc())
+        .limit(1)
+        .add_cte(progress)
+    )
+
+
+def _count(rows: Any) -> Any:
+    return select(func.count()).select_from(rows).scalar_subquery()
+
+
+def batch_params(
+    run_id: uuid.UUID, *, now: datetime, beat_at: datetime, processed: int, created: int
+) -> dict[str, Any]:
+    """one_statement_batch's own parameters: the run, its instant, its counts so far."""
+    return {
+        "run_id": run_id,
+        "run_instant": now,
+        "moved_at": now,
+        "beat_at": beat_at,
+        "processed": processed,
+        "created": created,
+    }
+
+
+def run_one_statement_batch(
+    session: Session, statement: Select[Any], params: dict[str, Any]
+) -> SliceDone:
+    """Execute one_statement_batch; the caller commits."""
+    row = session.connection().execute(statement, params).first()
+    if row is None:
+        return SliceDone(0, None, BatchResult())
+    result = BatchResult(created=row.created, statuses_changed=row.moved)
+    return SliceDone(row.rows, WalkKey(row.due_date, row.id), result)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,8 +25,12 @@ from app.executions.repository import (
 from app.overdue.batch import (
     BatchResult,
     PlannedNotification,
+    SliceDone,
+    batch_params,
     dry_run_batch,
+    one_statement_batch,
     record_progress,
+    run_one_statement_batch,
     write_batch,
 )
 from app.overdue.error_log import ErrorLog
@@ -90,13 +94,13 @@ class RunReport:
     def add(self, rows: int, result: BatchResult) -> None:
         self.batches += 1
         self.invoices_processed += rows
-        if self.dry_run:
-            self.would_create += len(result.created)
-        else:
-            self.notifications_created += len(result.created)
         self.statuses_changed += result.statuses_changed
+        if not self.dry_run:
+            self.notifications_created += result.created
+            return
+        self.would_create += result.created
         room = MAX_REPORTED_PLANS - len(self.planned)
-        self.planned.extend(result.created[: max(room, 0)])
+        self.planned.extend(result.planned[: max(room, 0)])
 
 
 ProgressCallback = Callable[[RunReport], None]
@@ -188,18 +192,24 @@ def _walk(
     """
     with factory() as session:
         dates = local_dates(session, report.started_at, options.default_timezone)
+        on_postgresql = session.get_bind().dialect.name == "postgresql"
     walk = Walk(dates, options.reminder_days, options.batch_size)
+    writer = None
+    if on_postgresql and not options.dry_run:
+        writer = one_statement_batch(walk.work)
     slices = SliceWidth(options.batch_size)
     after = WALK_START
     while True:
-        rows, until = _run_batch(factory, walk, report, options, clock, after, slices)
-        if len(rows) == options.batch_size:
-            after = WalkKey(rows[-1].due_date, rows[-1].id)
+        done, until = _run_batch(
+            factory, walk, writer, report, options, clock, after, slices
+        )
+        if done.rows == options.batch_size and done.last is not None:
+            after = done.last
         elif until == WALK_END:
             return
         else:
             after = until
-        if rows and on_batch is not None:
+        if done.rows and on_batch is not None:
             on_batch(report)
 
 
@@ -229,43 +239,88 @@ class SliceWidth:
         self.width = max(self.narrow, min(wanted, self.widest))
 
 
+NOTHING_DONE = SliceDone(0, None, BatchResult())
+
+
 def _run_batch(
     factory: sessionmaker[Session],
     walk: Walk,
+    writer: Select[Any] | None,
     report: RunReport,
     options: RunOptions,
     clock: Clock,
     after: WalkKey,
     slices: SliceWidth,
-) -> tuple[Sequence[Row[Any]], WalkKey]:
-    """One batch from the slice after `after`, and where that slice ends."""
+) -> tuple[SliceDone, WalkKey]:
+    """One batch from the slice after `after`, and where that slice ends.
+
+    With a `writer` (batch.one_statement_batch) the batch is one statement;
+    without, its rows are read and written from Python. A batch that fails
+    is retried row by row from Python either way.
+    """
     with factory() as session:
         connection = session.connection()
         params = walk.slice_params(after, slices.width)
         end = connection.execute(walk.slice_end, params).first()
         until = WALK_END if end is None else WalkKey(end.due_date, end.id)
-        rows = connection.execute(walk.work, walk.work_params(after, until)).all()
-        slices.follow(len(rows))
-        if not rows:
-            return rows, until
+        bounds = walk.work_params(after, until)
+        rows = None
+        if writer is None:
+            rows = connection.execute(walk.work, bounds).all()
         try:
-            result = _apply(session, rows, report, options, clock)
+            if writer is not None:
+                done = _apply_in_one_statement(session, writer, bounds, report, clock)
+            elif rows:
+                done = _done(rows, _apply(session, rows, report, options, clock))
+            else:
+                done = NOTHING_DONE
         except Exception as exc:
             if _is_connection_failure(exc):
                 raise
             session.rollback()
             _log_batch_retry(report, exc)
+            if rows is None:
+                rows = session.connection().execute(walk.work, bounds).all()
             result = _apply_row_by_row(factory, rows, report, options, clock)
-    report.add(len(rows), result)
-    logger.debug(
-        "batch done",
-        extra={
-            "event": "run_batch",
-            "run_id": str(report.run_id),
-            "batch": report.batches,
-        },
+            done = _done(rows, result)
+    slices.follow(done.rows)
+    if done.rows:
+        report.add(done.rows, done.result)
+        logger.debug(
+            "batch done",
+            extra={
+                "event": "run_batch",
+                "run_id": str(report.run_id),
+                "batch": report.batches,
+            },
+        )
+    return done, until
+
+
+def _done(rows: Sequence[Row[Any]], result: BatchResult) -> SliceDone:
+    if not rows:
+        return NOTHING_DONE
+    return SliceDone(len(rows), WalkKey(rows[-1].due_date, rows[-1].id), result)
+
+
+def _apply_in_one_statement(
+    session: Session,
+    writer: Select[Any],
+    bounds: dict[str, Any],
+    report: RunReport,
+    clock: Clock,
+) -> SliceDone:
+    """The batch's writes, heartbeat and live counts in one statement, committed."""
+    params = batch_params(
+        report.run_id,
+        now=report.started_at,
+        beat_at=clock(),
+        processed=report.invoices_processed,
+        created=report.notifications_created,
     )
-    return rows, until
+    done = run_one_statement_batch(session, writer, {**bounds, **params})
+    session.commit()
+    return done
 
 
 def _apply(
@@ -285,8 +340,7 @@ def _apply(
         report.run_id,
         now=clock(),
         processed=report.invoices_processed + len(rows),
-        created=report.notifications_created
-        + len(result.created) * (not options.dry_run),
+        created=report.notifications_created + result.created * (not options.dry_run),
     )
     session.commit()
     return result
@@ -317,6 +371,7 @@ def _apply_row_by_row(
                 continue
         merged.created += result.created
         merged.statuses_changed += result.statuses_changed
+        merged.planned += result.planned
     return merged
 
 

@@ -1,0 +1,235 @@
+"""PostgreSQL writes each batch in one statement, its text built in SQL.
+
+The text must be exactly what the Python path writes (the dry run, the
+row-by-row retry and SQLite use that one), and two writers of the same
+batch must still create one notification.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Engine,
+    Integer,
+    Numeric,
+    Text,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db.engine import make_engine, make_session_factory
+from app.invoices.models import Invoice, InvoiceStatus
+from app.money import currency_styles, known_currencies
+from app.notifications.models import Notification
+from app.overdue.batch import (
+    SliceDone,
+    batch_params,
+    one_statement_batch,
+    run_one_statement_batch,
+)
+from app.overdue.messages import (
+    OverdueColumns,
+    OverdueFacts,
+    overdue_message,
+    overdue_title,
+)
+from app.overdue.rule import WALK_END, WALK_START, Walk, local_dates
+from app.tests.support.clock import FakeClock
+from app.tests.support.factories import make_business, make_customer, make_invoice
+from app.tests.support.overdue import run
+
+pytestmark = pytest.mark.postgres
+AS_OF = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_factory(pg_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(pg_engine)
+
+
+def _sql_text(engine: Engine, facts: OverdueFacts) -> tuple[str, str]:
+    columns = OverdueColumns(
+        invoice_id=literal(facts.invoice_id, BigInteger()),
+        invoice_number=literal(facts.invoice_number, Text()),
+        customer_name=literal(facts.customer_name, Text()),
+        balance_due=literal(facts.balance_due, Numeric(12, 2)),
+        currency=literal(facts.currency, Text()),
+        due_date=literal(facts.due_date, Date()),
+        days_overdue=literal(facts.days_overdue, Integer()),
+    )
+    style = currency_styles()
+    statement = select(columns.title(), columns.message(style)).outerjoin_from(
+        select(literal(1)).subquery(), style, style.c.code == columns.currency
+    )
+    with engine.connect() as connection:
+        title, message = connection.execute(statement).one()
+    return title, message
+
+
+# Amounts a NUMERIC(12,2) column holds, with ties for currencies of no
+# minor units (x.50) well represented.
+amounts = st.one_of(
+    st.decimals(
+        min_value=Decimal("0.01"), max_value=Decimal("9999999999.99"), places=2
+    ),
+    st.integers(0, 10**6).map(lambda whole: Decimal(whole) + Decimal("0.50")),
+)
+currencies = st.one_of(
+    st.sampled_from(sorted(known_currencies())),
+    st.sampled_from(["XXY", "ABC", "usd"]),
+)
+words = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    invoice_id=st.integers(1, 2**62),
+    invoice_number=words.filter(bool),
+    customer_name=words,
+    balance_due=amounts,
+    currency=currencies,
+    due_date=st.dates(date(1, 1, 1), date(9998, 12, 31)),
+    days=st.integers(1, 5000),
+)
+def test_the_sql_text_is_the_python_text(
+    pg_engine: Engine,
+    invoice_id: int,
+    invoice_number: str,
+    customer_name: str,
+    balance_due: Decimal,
+    currency: str,
+    due_date: date,
+    days: int,
+) -> None:
+    facts = OverdueFacts(
+        invoice_id, invoice_number, customer_name, balance_due, currency, due_date, days
+    )
+
+    title, message = _sql_text(pg_engine, facts)
+
+    assert (title, message) == (overdue_title(facts), overdue_message(facts))
+
+
+def test_a_run_writes_the_python_text_in_every_zone_and_currency(
+    pg_factory: sessionmaker[Session],
+) -> None:
+    clock = FakeClock(AS_OF)
+    expected: dict[int, OverdueFacts] = {}
+    with pg_factory() as session:
+        for zone, currency in [
+            ("Pacific/Auckland", "JPY"),
+            ("America/Los_Angeles", "EUR"),
+            (None, "BHD"),
+        ]:
+            business = make_business(session, timezone=zone, currency=currency)
+            customer = make_customer(session, business=business, name="O'Brien & Co")
+            today = AS_OF.date() + timedelta(days=zone == "Pacific/Auckland")
+            for offset, total in enumerate(["1234.50", "1235.50", "0.01", "99.99"]):
+                due = AS_OF.date() - timedelta(days=1 + 30 * offset)
+                invoice = make_invoice(
+                    session,
+                    customer=customer,
+                    due_date=due,
+                    total=Decimal(total),
+                    currency=currency,
+                )
+                expected[invoice.id] = OverdueFacts(
+                    invoice.id,
+                    invoice.invoice_number,
+                    customer.name,
+                    Decimal(total),
+                    currency,
+                    due,
+                    (today - due).days,
+                )
+        session.commit()
+
+    report = run(pg_factory, clock, stages=(1, 30), batch_size=5)
+
+    with pg_factory() as session:
+        written = session.execute(
+            select(Notification.invoice_id, Notification.title, Notification.message)
+        ).all()
+    assert report.notifications_created == len(expected) == len(written)
+    for invoice_id, title, message in written:
+        facts = expected[invoice_id]
+        assert (title, message) == (overdue_title(facts), overdue_message(facts))
+
+
+def test_two_writers_of_one_batch_make_one_notification_each(
+    pg_engine: Engine, pg_factory: sessionmaker[Session]
+) -> None:
+    """The second writer waits on the first's unique key, then skips, not fails."""
+    with pg_factory() as session:
+        customer = make_customer(session, business=make_business(session))
+        due = AS_OF.date() - timedelta(days=3)
+        ids = {make_invoice(session, customer=customer, due_date=due).id for _ in "abc"}
+        session.commit()
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
+    statement = one_statement_batch(walk.work)
+    params = {
+        **walk.work_params(WALK_START, WALK_END),
+        **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0),
+    }
+    first, second = pg_factory(), pg_factory()
+    second_pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()")
+    pid = second_pid.scalar_one()
+    first_done = run_one_statement_batch(first, statement, params)
+    second_done: list[SliceDone] = []
+    waiting = threading.Thread(
+        target=lambda: second_done.append(
+            run_one_statement_batch(second, statement, params)
+        )
+    )
+    waiting.start()
+    _wait_until_blocked(pg_engine, pid)
+    first.commit()
+    waiting.join(timeout=30)
+    second.commit()
+    first.close()
+    second.close()
+
+    assert first_done.rows == 3
+    assert (first_done.result.created, first_done.result.statuses_changed) == (3, 3)
+    assert (second_done[0].result.created, second_done[0].result.statuses_changed) == (
+        0,
+        0,
+    )
+    with pg_factory() as session:
+        notified = session.scalars(select(Notification.invoice_id)).all()
+        statuses = set(session.scalars(select(Invoice.status)))
+    assert sorted(notified) == sorted(ids)
+    assert statuses == {InvoiceStatus.OVERDUE}
+
+
+def _wait_until_blocked(engine: Engine, pid: int) -> None:
+    """Until the backend `pid` waits on a lock (the other writer's rows)."""
+    query = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")
+    deadline = time.monotonic() + 30
+    with engine.connect() as connection:
+        while connection.execute(query, {"pid": pid}).scalar_one() != "Lock":
+            assert time.monotonic() < deadline, "the second writer never waited"
+            connection.rollback()
+            time.sleep(0.01)
