@@ -338,6 +338,7 @@ def one_statement_batch(work: Select[Any]) -> Select[Any]:
         )
         .select_from(batch.outerjoin(style, style.c.code == batch.c.currency))
         .where(batch.c.notify)
+        .order_by(batch.c.id)
     )
     inserted = (
         postgresql.insert(Notification)
@@ -346,7 +347,11 @@ def one_statement_batch(work: Select[Any]) -> Select[Any]:
         .returning(Notification.invoice_id)
         .cte("inserted")
     )
-    in_batch = Invoice.id.in_(select(batch.c.id))
+    # Every writer takes the batch's keys and rows in id order, so two runs
+    # on overlapping batches wait for each other instead of deadlocking:
+    # the INSERT by its ORDER BY, the UPDATE because an index scan visits
+    # an = ANY(array) in sorted order (a join or IN would follow a hash).
+    in_batch = Invoice.id == any_(func.array(select(batch.c.id).scalar_subquery()))
     moved = _mark_overdue_statement(in_batch).returning(Invoice.id).cte("moved")
     progress = (
         RECORD_PROGRESS.where(exists(select(batch.c.id)))
