@@ -22,19 +22,23 @@ from app.overdue.rule import zone_groups
 
 @dataclass(frozen=True)
 class Dialect:
+    is_open: str
     days_overdue: str
     balance_text: str
     date_param: str
     timestamp_param: str
 
 
+# Each is the term of the partial index ix_invoices_open_due, as the models write it.
 POSTGRESQL = Dialect(
+    is_open="i.is_open",
     days_overdue="z.today - i.due_date",
     balance_text="to_char(s.balance_due, 'FM999,999,999,990.00')",
     date_param="CAST(:{name} AS DATE)",
     timestamp_param="CAST(:{name} AS TIMESTAMP)",
 )
 SQLITE = Dialect(
+    is_open="i.is_open = 1",
     days_overdue="CAST(julianday(z.today) - julianday(i.due_date) AS INTEGER)",
     balance_text="printf('%.2f', s.balance_due)",
     date_param=":{name}",
@@ -42,9 +46,10 @@ SQLITE = Dialect(
 )
 
 # The overdue rule, row by row the same as app.overdue.rule.overdue_condition,
-# and the stage each candidate has reached. The constant bound on due_date
-# (the latest "today" of any zone) lets the planner read only past-due open
-# invoices through the partial index ix_invoices_open_due.
+# and the stage each candidate has reached. `is_open` (not deleted, not
+# draft/paid/cancelled, something left to pay) and the constant bound on
+# due_date (the latest "today" of any zone) let the planner read only
+# past-due open invoices through the partial index ix_invoices_open_due.
 CANDIDATES = """
 business_today (id, today) AS (
     SELECT b.id, CASE COALESCE(b.timezone, '') {zone_whens} END FROM businesses AS b
@@ -56,11 +61,9 @@ candidates AS (
     FROM invoices AS i
     JOIN business_today AS z ON z.id = i.business_id
     JOIN customers AS c ON c.id = i.customer_id
-    WHERE i.deleted_at IS NULL
-      AND i.status NOT IN ('draft', 'paid', 'cancelled')
+    WHERE {is_open}
       AND i.due_date < {latest_today}
       AND i.due_date < z.today
-      AND i.total > i.amount_paid
       AND NOT c.reminders_paused
 ),
 staged AS (
@@ -147,6 +150,7 @@ class FloorStatements:
             whens.append(f"WHEN :zone{index} THEN {day}")
         self.params["latest_today"] = max(today for _, today in zones).isoformat()
         self.candidates = CANDIDATES.format(
+            is_open=self.dialect.is_open,
             zone_whens=" ".join(whens),
             latest_today=self.dialect.date_param.format(name="latest_today"),
             days_overdue=self.dialect.days_overdue,

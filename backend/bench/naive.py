@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.businesses.models import Business
 from app.customers.models import Customer
-from app.invoices.models import CLOSED_STATUSES, Invoice, InvoiceStatus
+from app.invoices.models import Invoice, InvoiceStatus, open_invoice_condition
 from app.notifications.models import PAYMENT_OVERDUE, Notification
 from app.overdue.messages import OverdueFacts, overdue_message, overdue_title
 from app.overdue.rule import (
@@ -78,8 +78,7 @@ def _candidates(latest_today: date) -> Select[Any]:
         select(Invoice.id)
         .join(Customer, Customer.id == Invoice.customer_id)
         .where(
-            Invoice.deleted_at.is_(None),
-            Invoice.status.not_in(CLOSED_STATUSES),
+            open_invoice_condition(),
             Invoice.due_date < latest_today,
             Customer.reminders_paused == false(),
         )

@@ -23,11 +23,6 @@ class InvoiceFilters:
     include_deleted: bool = False
 
 
-def open_condition() -> ColumnElement[bool]:
-    """Not deleted, not draft/paid/cancelled, something left to pay."""
-    return and_(open_invoice_condition(), Invoice.total > Invoice.amount_paid)
-
-
 def overdue_condition(zones: list[ZoneGroup]) -> ColumnElement[bool]:
     """Open and due before today in its business's time zone (`Business` joined).
 
@@ -37,7 +32,7 @@ def overdue_condition(zones: list[ZoneGroup]) -> ColumnElement[bool]:
     past_due = [
         and_(zone.business_filter(), Invoice.due_date < zone.today) for zone in zones
     ]
-    return and_(open_condition(), or_(false(), *past_due))
+    return and_(open_invoice_condition(), or_(false(), *past_due))
 
 
 def invoice_listing(filters: InvoiceFilters, zones: list[ZoneGroup]) -> Select[Invoice]:

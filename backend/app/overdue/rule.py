@@ -222,11 +222,13 @@ def local_dates(session: Session, instant: datetime, default_zone: str) -> Local
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
-    """The overdue rule as SQL; it matches the partial index on open invoices."""
+    """The overdue rule as SQL; it matches the partial index on open invoices.
+
+    Being open (Invoice.is_open) includes having something left to pay.
+    """
     return and_(
         open_invoice_condition(),
         Invoice.due_date < today,
-        Invoice.total > Invoice.amount_paid,
         Customer.reminders_paused == false(),
     )
 
@@ -334,7 +336,6 @@ def work_batch_query(
             *_past_due_open_after(dates.latest),
             _walk_key() <= _bound("until"),
             Invoice.due_date < dates.today_expression(),
-            Invoice.total > Invoice.amount_paid,
             Customer.reminders_paused == false(),
             or_(needs_status, needs_notification),
         )

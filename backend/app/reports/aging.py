@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.businesses.models import Business
 from app.db.base import Money
-from app.invoices.models import Invoice
-from app.invoices.queries import open_condition
+from app.invoices.models import Invoice, open_invoice_condition
 from app.overdue.rule import ZoneGroup, zone_groups
 from app.validation import to_cents
 
@@ -83,7 +82,7 @@ def _zone_statement(
     for name, condition in bucket_conditions(zone.today).items():
         sums.append(func.sum(case((condition, balance), else_=0)).label(name))
         sums.append(func.sum(case((condition, 1), else_=0)).label(f"{name}_count"))
-    filters = [open_condition(), zone.business_filter()]
+    filters = [open_invoice_condition(), zone.business_filter()]
     if business_id is not None:
         filters.append(Invoice.business_id == business_id)
     if currency is not None:

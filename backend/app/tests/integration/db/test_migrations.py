@@ -105,6 +105,32 @@ def test_the_migrated_schema_matches_the_models(fresh_url: str) -> None:
     assert differences == []
 
 
+def test_open_invoices_are_indexed_by_a_column_a_status_move_leaves_alone(
+    fresh_url: str,
+) -> None:
+    """The index reads is_open, not status; PostgreSQL keeps room for HOT updates."""
+    upgrade_to_head(fresh_url)
+    engine = make_engine(fresh_url)
+    try:
+        indexes = inspect(engine).get_indexes("invoices")
+        options = inspect(engine).get_table_options("invoices")
+    finally:
+        engine.dispose()
+    (open_due,) = [i for i in indexes if i["name"] == "ix_invoices_open_due"]
+    where = {
+        name: str(value)
+        for name, value in open_due["dialect_options"].items()
+        if name.endswith("_where")
+    }
+
+    assert open_due["column_names"] == ["due_date", "id"]
+    if fresh_url.startswith("sqlite"):
+        assert where == {"sqlite_where": "is_open = 1"}
+    else:
+        assert where == {"postgresql_where": "is_open"}
+        assert options["postgresql_with"] == {"fillfactor": "90"}
+
+
 def test_the_job_execution_logs_revision_keeps_its_file_name() -> None:
     versions = Path(__file__).resolve().parents[4] / "alembic" / "versions"
 

@@ -224,6 +224,36 @@ def test_two_writers_of_one_batch_make_one_notification_each(
     assert statuses == {InvoiceStatus.OVERDUE}
 
 
+def test_a_batch_moves_statuses_without_touching_any_index(
+    pg_factory: sessionmaker[Session],
+) -> None:
+    """Sent to overdue changes no indexed column, so each move is a HOT update."""
+    with pg_factory() as session:
+        customer = make_customer(session, business=make_business(session))
+        due = AS_OF.date() - timedelta(days=3)
+        for status in [InvoiceStatus.SENT, InvoiceStatus.VIEWED, InvoiceStatus.SENT]:
+            make_invoice(session, customer=customer, due_date=due, status=status)
+        session.commit()
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
+    statement = one_statement_batch(walk.work)
+    params = {
+        **walk.work_params(WALK_START, WALK_END),
+        **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0),
+    }
+    hot_updates = text(
+        "SELECT pg_stat_get_xact_tuples_updated('invoices'::regclass), "
+        "pg_stat_get_xact_tuples_hot_updated('invoices'::regclass)"
+    )
+
+    with pg_factory() as session:
+        done = run_one_statement_batch(session, statement, params)
+        updated, hot = session.execute(hot_updates).one()
+        session.commit()
+
+    assert done.result.statuses_changed == 3
+    assert (updated, hot) == (3, 3)
+
+
 def _wait_until_blocked(engine: Engine, pid: int) -> None:
     """Until the backend `pid` waits on a lock (the other writer's rows)."""
     query = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")

@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, event, select
 
 from app.db.engine import make_engine
-from app.invoices.models import Invoice
-from app.invoices.queries import open_condition
+from app.invoices.models import Invoice, open_invoice_condition
 from app.overdue.rule import WALK_END, WALK_START, LocalDates, Walk
 
 TODAY = date(2025, 3, 15)
@@ -63,7 +62,7 @@ def test_open_invoice_listings_can_use_the_open_invoice_index(sqlite_url: str) -
     engine = make_engine(sqlite_url)
     statement = (
         select(Invoice.id)
-        .where(open_condition(), Invoice.due_date < TODAY)
+        .where(open_invoice_condition(), Invoice.due_date < TODAY)
         .order_by(Invoice.due_date)
     )
 
