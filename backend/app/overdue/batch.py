@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    CTE,
     BigInteger,
     ColumnElement,
     Integer,
@@ -31,14 +30,12 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
-    case,
     cast,
     column,
     exists,
     false,
     func,
     literal,
-    or_,
     select,
     update,
 )
@@ -131,27 +128,8 @@ def write_batch(
         inserted = _insert_notifications(session, planned, now)
         result.planned = [plan for plan in planned if plan.invoice_id in inserted]
         result.created = len(result.planned)
-        _record_reminded(session, planned)
     result.statuses_changed = _mark_overdue(session, [row.id for row in rows], now)
     return result
-
-
-# Each planned notification exists once the batch's INSERT is done, whether it
-# inserted it or found it already there, so its stage is now the invoice's
-# reminded_stage unless a higher one was recorded.
-RECORD_REMINDED = (
-    update(Invoice)
-    .where(
-        Invoice.id == bindparam("invoice_id"),
-        Invoice.reminded_stage < bindparam("stage"),
-    )
-    .values(reminded_stage=bindparam("stage"))
-)
-
-
-def _record_reminded(session: Session, planned: list[PlannedNotification]) -> None:
-    params = [{"invoice_id": plan.invoice_id, "stage": plan.stage} for plan in planned]
-    session.connection().execute(RECORD_REMINDED, params)
 
 
 def _insert_notifications(
@@ -369,11 +347,12 @@ def one_statement_batch(work: Select[Any]) -> Select[Any]:
         .returning(Notification.invoice_id)
         .cte("inserted")
     )
-    moved = _record_batch_statement(batch).returning(Invoice.id).cte("moved")
-    becoming_overdue = select(batch.c.id).where(
-        batch.c.status.in_(STATUSES_BECOMING_OVERDUE)
-    )
-    status_moves = select(moved.c.id).where(moved.c.id.in_(becoming_overdue))
+    # Every writer takes the batch's keys and rows in id order, so two runs
+    # on overlapping batches wait for each other instead of deadlocking:
+    # the INSERT by its ORDER BY, the UPDATE because an index scan visits
+    # an = ANY(array) in sorted order (a join or IN would follow a hash).
+    in_batch = Invoice.id == any_(func.array(select(batch.c.id).scalar_subquery()))
+    moved = _mark_overdue_statement(in_batch).returning(Invoice.id).cte("moved")
     progress = (
         RECORD_PROGRESS.where(exists(select(batch.c.id)))
         .values(
@@ -389,45 +368,11 @@ def one_statement_batch(work: Select[Any]) -> Select[Any]:
             batch.c.id,
             _count(batch).label("rows"),
             _count(inserted).label("created"),
-            _count(status_moves.subquery()).label("moved"),
+            _count(moved).label("moved"),
         )
         .order_by(batch.c.due_date.desc(), batch.c.id.desc())
         .limit(1)
         .add_cte(progress)
-    )
-
-
-def _record_batch_statement(batch: CTE) -> Any:
-    """The UPDATE of a batch's invoices: sent/viewed to overdue, reminded_stage.
-
-    Every writer takes the batch's keys and rows in id order, so two runs on
-    overlapping batches wait for each other instead of deadlocking: the
-    INSERT by its ORDER BY, this UPDATE because an index scan visits an
-    = ANY(array) in sorted order (a join would follow its hash). The stage
-    of each notified row comes from the batch as one {id: stage} document,
-    computed once, for the same reason.
-    """
-    notified = (
-        select(func.jsonb_object_agg(cast(batch.c.id, Text), batch.c.stage))
-        .where(batch.c.notify)
-        .scalar_subquery()
-    )
-    stage = func.coalesce(cast(notified.op("->>")(cast(Invoice.id, Text)), Integer), 0)
-    becoming_overdue = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
-    in_batch = Invoice.id == any_(func.array(select(batch.c.id).scalar_subquery()))
-    return (
-        update(Invoice)
-        .where(in_batch, or_(becoming_overdue, Invoice.reminded_stage < stage))
-        .values(
-            status=case(
-                (becoming_overdue, InvoiceStatus.OVERDUE), else_=Invoice.status
-            ),
-            reminded_stage=func.greatest(Invoice.reminded_stage, stage),
-            updated_at=case(
-                (becoming_overdue, bindparam("moved_at", type_=UtcDateTime())),
-                else_=Invoice.updated_at,
-            ),
-        )
     )
 
 

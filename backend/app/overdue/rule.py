@@ -314,12 +314,7 @@ def work_batch_query(
         Notification.kind == PAYMENT_OVERDUE,
         Notification.stage >= stage,
     )
-    # reminded_stage comes with the row already read, so an invoice reminded
-    # at its stage costs no probe of notifications; the probe still guards
-    # an invoice whose reminded_stage lags (notified before it existed).
-    needs_notification = and_(
-        stage.is_not(None), Invoice.reminded_stage < stage, ~already_notified
-    )
+    needs_notification = and_(stage.is_not(None), ~already_notified)
     needs_status = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
     return (
         select(
