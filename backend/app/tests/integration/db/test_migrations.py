@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Inspector, inspect
 
 from app.db.engine import make_engine
 from app.db.migrations import downgrade_to_base, upgrade_to_head
@@ -67,17 +68,14 @@ def test_upgrade_builds_every_table_and_downgrade_removes_them(fresh_url: str) -
 
 
 def test_job_execution_logs_has_the_checklist_columns(fresh_url: str) -> None:
-    upgrade_to_head(fresh_url)
-    engine = make_engine(fresh_url)
-    try:
-        columns = inspect(engine).get_columns("job_execution_logs")
-        indexes = inspect(engine).get_indexes("job_execution_logs")
-    finally:
-        engine.dispose()
+    with _migrated_schema(fresh_url) as schema:
+        columns = schema.get_columns("job_execution_logs")
+        indexes = schema.get_indexes("job_execution_logs")
+        dialect = schema.dialect
     sqlite = fresh_url.startswith("sqlite")
 
     found = [
-        (c["name"], c["type"].compile(dialect=engine.dialect), c["nullable"])
+        (c["name"], c["type"].compile(dialect=dialect), c["nullable"])
         for c in columns[: len(CHECKLIST_COLUMNS)]
     ]
     expected = [
@@ -109,13 +107,9 @@ def test_open_invoices_are_indexed_by_a_column_a_status_move_leaves_alone(
     fresh_url: str,
 ) -> None:
     """The index reads is_open, not status; PostgreSQL keeps room for HOT updates."""
-    upgrade_to_head(fresh_url)
-    engine = make_engine(fresh_url)
-    try:
-        indexes = inspect(engine).get_indexes("invoices")
-        options = inspect(engine).get_table_options("invoices")
-    finally:
-        engine.dispose()
+    with _migrated_schema(fresh_url) as schema:
+        indexes = schema.get_indexes("invoices")
+        options = schema.get_table_options("invoices")
     (open_due,) = [i for i in indexes if i["name"] == "ix_invoices_open_due"]
     where = {
         name: str(value)
@@ -129,6 +123,17 @@ def test_open_invoices_are_indexed_by_a_column_a_status_move_leaves_alone(
     else:
         assert where == {"postgresql_where": "is_open"}
         assert options["postgresql_with"] == {"fillfactor": "90"}
+
+
+@contextmanager
+def _migrated_schema(url: str) -> Iterator[Inspector]:
+    """The schema of a database upgraded to head, read through SQLAlchemy."""
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    try:
+        yield inspect(engine)
+    finally:
+        engine.dispose()
 
 
 def test_the_job_execution_logs_revision_keeps_its_file_name() -> None:
