@@ -91,6 +91,9 @@ def reset(engine: Engine) -> None:
             "UPDATE invoices SET status = o.status FROM bench_original_status AS o "
             "WHERE o.id = invoices.id AND invoices.status <> o.status"
         )
+        connection.exec_driver_sql(
+            "UPDATE invoices SET reminded_stage = 0 WHERE reminded_stage <> 0"
+        )
     tidy(engine)
 
 

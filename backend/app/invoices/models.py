@@ -13,6 +13,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     text,
@@ -99,6 +100,9 @@ class Invoice(Base):
         UtcDateTime, default=utcnow, onupdate=utcnow
     )
     is_open: Mapped[bool] = mapped_column(Boolean, Computed(IS_OPEN, persisted=True))
+    # The highest reminder stage notified (0: none), written by the overdue
+    # run with the notification; unindexed, so writing it is a HOT update.
+    reminded_stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def balance_due(self) -> Decimal:

@@ -1,14 +1,14 @@
 """One batch of the overdue run: set-based writes in one transaction.
 
-On PostgreSQL a batch is one statement (see one_statement_batch): the work
-query, the INSERT … SELECT of its notifications with their text built in
-SQL, the status UPDATE and the heartbeat, as data-modifying CTEs, so no row
-travels to Python. Elsewhere, in a dry run, and when a failed batch is
-retried row by row, the batch is read out and written from Python: one
-SELECT of the work, one INSERT of every notification (ON CONFLICT DO
-NOTHING), one UPDATE of statuses and the heartbeat, whatever the batch size.
-Either way one statement finds where the batch's slice of the walk ends
-(see rule.Walk).
+On PostgreSQL a batch is one statement (see one_statement_batch): the
+slice of the walk, the work in it, the INSERT … SELECT of its notifications
+with their text built in SQL, the status UPDATE and the heartbeat, as CTEs,
+so no row travels to Python. Elsewhere, in a dry run, and when a failed
+batch is retried row by row, one statement finds where the batch's slice of
+the walk ends (see rule.Walk), and the batch is read out and written from
+Python: one SELECT of the work, one INSERT of every notification (ON
+CONFLICT DO NOTHING), one UPDATE of statuses and the heartbeat, whatever the
+batch size.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     ColumnElement,
     Integer,
@@ -30,12 +31,14 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    case,
     cast,
     column,
     exists,
     false,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -43,6 +46,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from app.customers.models import Customer
 from app.db.base import UtcDateTime
 from app.db.upsert import insert_ignoring_conflicts
 from app.executions.models import JobExecutionLog
@@ -55,7 +59,13 @@ from app.overdue.messages import (
     overdue_message,
     overdue_title,
 )
-from app.overdue.rule import STATUSES_BECOMING_OVERDUE, WalkKey, days_overdue
+from app.overdue.rule import (
+    STATUSES_BECOMING_OVERDUE,
+    WALK_END,
+    Walk,
+    WalkKey,
+    days_overdue,
+)
 
 NOTIFICATION_KEY = ["invoice_id", "kind", "stage"]
 
@@ -128,8 +138,27 @@ def write_batch(
         inserted = _insert_notifications(session, planned, now)
         result.planned = [plan for plan in planned if plan.invoice_id in inserted]
         result.created = len(result.planned)
+        _record_reminded(session, planned)
     result.statuses_changed = _mark_overdue(session, [row.id for row in rows], now)
     return result
+
+
+# Each planned notification exists once the batch's INSERT is done, whether it
+# inserted it or found it already there, so its stage is now the invoice's
+# reminded_stage unless a higher one was recorded.
+RECORD_REMINDED = (
+    update(Invoice)
+    .where(
+        Invoice.id == bindparam("invoice_id"),
+        Invoice.reminded_stage < bindparam("stage"),
+    )
+    .values(reminded_stage=bindparam("stage"))
+)
+
+
+def _record_reminded(session: Session, planned: list[PlannedNotification]) -> None:
+    params = [{"invoice_id": plan.invoice_id, "stage": plan.stage} for plan in planned]
+    session.connection().execute(RECORD_REMINDED, params)
 
 
 def _insert_notifications(
@@ -296,23 +325,56 @@ def record_progress(
 
 
 class SliceDone(NamedTuple):
-    """What one_statement_batch did: its rows, the last row's key, its writes."""
+    """What a batch did: its rows, the last row's key, its writes.
+
+    `read` is how many of the slice's index entries the batch covered, up
+    to its last row, where the statement knows it (one_statement_batch).
+    """
 
     rows: int
     last: WalkKey | None
     result: BatchResult
+    read: int | None = None
 
 
-def one_statement_batch(work: Select[Any]) -> Select[Any]:
-    """PostgreSQL: a whole batch as one statement over rule.Walk's work query.
+def one_statement_batch(walk: Walk) -> Select[Any]:
+    """PostgreSQL: a whole batch as one statement over one slice of rule.Walk.
 
-    The work rows are read once (a CTE referenced several times is computed
-    once); the INSERT, the status UPDATE and the heartbeat read them, and
-    the statement returns the last row's key and the counts. The text is
-    built by messages.OverdueColumns, the same text overdue_message gives.
-    It takes the work query's parameters and those of batch_params.
+    The slice is read once (rule.walked_slice); the INSERT, the status
+    UPDATE and the heartbeat read its rows needing work, and the statement
+    returns one row: the counts, the last work row's key and position, and
+    the key where the slice ends (NULL when it reached the end of the walk).
+    The text is built by messages.OverdueColumns, the same text
+    overdue_message gives. It takes Walk.walked_params and batch_params.
     """
-    batch = work.cte("batch")
+    walked = walk.walked
+    # Looked up per row by key: a join would hash every customer each batch.
+    customer_name = (
+        select(Customer.name)
+        .where(Customer.id == walked.c.customer_id)
+        .scalar_subquery()
+    )
+    batch = (
+        select(
+            walked.c.id,
+            walked.c.business_id,
+            walked.c.invoice_number,
+            walked.c.due_date,
+            walked.c.total,
+            walked.c.amount_paid,
+            walked.c.currency,
+            walked.c.status,
+            customer_name.label("customer_name"),
+            walked.c.today,
+            walked.c.stage,
+            walked.c.notify,
+            walked.c.position,
+        )
+        .where(walked.c.needs_work)
+        .order_by(walked.c.due_date, walked.c.id)
+        .limit(walk.limit)
+        .cte("batch")
+    )
     style = currency_styles()
     facts = OverdueColumns(
         invoice_id=batch.c.id,
@@ -347,12 +409,11 @@ def one_statement_batch(work: Select[Any]) -> Select[Any]:
         .returning(Notification.invoice_id)
         .cte("inserted")
     )
-    # Every writer takes the batch's keys and rows in id order, so two runs
-    # on overlapping batches wait for each other instead of deadlocking:
-    # the INSERT by its ORDER BY, the UPDATE because an index scan visits
-    # an = ANY(array) in sorted order (a join or IN would follow a hash).
-    in_batch = Invoice.id == any_(func.array(select(batch.c.id).scalar_subquery()))
-    moved = _mark_overdue_statement(in_batch).returning(Invoice.id).cte("moved")
+    moved = _record_batch_statement(batch).returning(Invoice.id).cte("moved")
+    becoming_overdue = select(batch.c.id).where(
+        batch.c.status.in_(STATUSES_BECOMING_OVERDUE)
+    )
+    status_moves = select(moved.c.id).where(moved.c.id.in_(becoming_overdue))
     progress = (
         RECORD_PROGRESS.where(exists(select(batch.c.id)))
         .values(
@@ -362,17 +423,60 @@ def one_statement_batch(work: Select[Any]) -> Select[Any]:
         )
         .cte("progress")
     )
-    return (
-        select(
-            batch.c.due_date,
-            batch.c.id,
-            _count(batch).label("rows"),
-            _count(inserted).label("created"),
-            _count(moved).label("moved"),
-        )
+    last = (
+        select(batch.c.due_date, batch.c.id, batch.c.position)
         .order_by(batch.c.due_date.desc(), batch.c.id.desc())
         .limit(1)
-        .add_cte(progress)
+        .cte("last_done")
+    )
+    slice_end = (
+        select(walked.c.due_date, walked.c.id)
+        .where(walked.c.position == bindparam("width", type_=Integer()))
+        .cte("slice_end")
+    )
+    return select(
+        _count(batch).label("rows"),
+        _count(inserted).label("created"),
+        _count(status_moves.subquery()).label("moved"),
+        select(last.c.due_date).scalar_subquery().label("last_due_date"),
+        select(last.c.id).scalar_subquery().label("last_id"),
+        select(last.c.position).scalar_subquery().label("last_position"),
+        select(slice_end.c.due_date).scalar_subquery().label("end_due_date"),
+        select(slice_end.c.id).scalar_subquery().label("end_id"),
+    ).add_cte(progress)
+
+
+def _record_batch_statement(batch: CTE) -> Any:
+    """The UPDATE of a batch's invoices: sent/viewed to overdue, reminded_stage.
+
+    Every writer takes the batch's keys and rows in id order, so two runs on
+    overlapping batches wait for each other instead of deadlocking: the
+    INSERT by its ORDER BY, this UPDATE because an index scan visits an
+    = ANY(array) in sorted order (a join would follow its hash). The stage
+    of each notified row comes from the batch as one {id: stage} document,
+    computed once, for the same reason.
+    """
+    notified = (
+        select(func.jsonb_object_agg(cast(batch.c.id, Text), batch.c.stage))
+        .where(batch.c.notify)
+        .scalar_subquery()
+    )
+    stage = func.coalesce(cast(notified.op("->>")(cast(Invoice.id, Text)), Integer), 0)
+    becoming_overdue = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
+    in_batch = Invoice.id == any_(func.array(select(batch.c.id).scalar_subquery()))
+    return (
+        update(Invoice)
+        .where(in_batch, or_(becoming_overdue, Invoice.reminded_stage < stage))
+        .values(
+            status=case(
+                (becoming_overdue, InvoiceStatus.OVERDUE), else_=Invoice.status
+            ),
+            reminded_stage=func.greatest(Invoice.reminded_stage, stage),
+            updated_at=case(
+                (becoming_overdue, bindparam("moved_at", type_=UtcDateTime())),
+                else_=Invoice.updated_at,
+            ),
+        )
     )
 
 
@@ -395,11 +499,19 @@ def batch_params(
 
 
 def run_one_statement_batch(
-    session: Session, statement: Select[Any], params: dict[str, Any]
-) -> SliceDone:
-    """Execute one_statement_batch; the caller commits."""
-    row = session.connection().execute(statement, params).first()
-    if row is None:
-        return SliceDone(0, None, BatchResult())
+    session: Session, statement: Select[Any], params: dict[str, Any], limit: int
+) -> tuple[SliceDone, WalkKey | None]:
+    """Execute one_statement_batch, whose batches hold `limit` rows; the caller commits.
+
+    Returns what the batch did and where its slice ends: WALK_END past the
+    last open invoice, None when the batch filled before the slice's end.
+    """
+    row = session.connection().execute(statement, params).one()
     result = BatchResult(created=row.created, statuses_changed=row.moved)
-    return SliceDone(row.rows, WalkKey(row.due_date, row.id), result)
+    last = None if row.last_id is None else WalkKey(row.last_due_date, row.last_id)
+    until: WalkKey | None = None
+    if row.end_id is not None:
+        until = WalkKey(row.end_due_date, row.end_id)
+    elif row.rows < limit:
+        until = WALK_END
+    return SliceDone(row.rows, last, result, row.last_position), until

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Date,
     Integer,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     case,
     exists,
     false,
+    func,
     literal,
     or_,
     select,
@@ -265,16 +267,26 @@ def _past_due_open_after(latest: date) -> list[ColumnElement[bool]]:
 class Walk:
     """The statements of one run's walk over open past-due invoices, built once.
 
-    The walk reads the index of open invoices slice by slice: `slice_end`
-    finds the key of the `width`-th entry after `after`, and `work` returns
-    the invoices in (after, until] that need work, so each work query's cost
-    is bounded by its slice whatever the planner estimates. One walk covers
+    The walk reads the index of open invoices slice by slice, a slice being
+    the next `width` entries after a key, so each statement's cost is
+    bounded by its slice whatever the planner estimates. One walk covers
     every time zone: the constant bound on due_date lets the index serve it,
     and each business's own "today" is applied row by row.
 
-    The walk is keyed, not paginated: `slice_end`'s OFFSET counts index
-    entries from the current key, never from the start, so it reads at most
-    one slice of the index.
+    Two forms of the same walk:
+
+    - `slice_end` finds the key of the `width`-th entry after `after`, and
+      `work` returns the invoices in (after, until] that need work. SQLite,
+      dry runs and the row-by-row retry use these.
+    - `walked` reads the slice once, in index order, and keeps the rows a
+      batch takes plus the slice's last entry (see walked_slice).
+      PostgreSQL's one-statement batch (batch.one_statement_batch) uses it:
+      it reads each index entry and its row once, where the first form
+      reads them twice, once to find the slice's end and once for work.
+
+    The walk is keyed, not paginated: `slice_end`'s OFFSET and `walked`'s
+    LIMIT count index entries from the current key, never from the start,
+    so they read at most one slice of the index.
     """
 
     def __init__(self, dates: LocalDates, stages: tuple[int, ...], limit: int) -> None:
@@ -286,6 +298,8 @@ class Walk:
             .limit(1)
         )
         self.work = work_batch_query(dates, stages, limit=limit)
+        self.limit = limit
+        self.walked = walked_slice(dates, stages, limit=limit)
 
     @staticmethod
     def slice_params(after: WalkKey, width: int) -> dict[str, Any]:
@@ -294,6 +308,10 @@ class Walk:
     @staticmethod
     def work_params(after: WalkKey, until: WalkKey) -> dict[str, Any]:
         return {**_key_params("after", after), **_key_params("until", until)}
+
+    @staticmethod
+    def walked_params(after: WalkKey, width: int) -> dict[str, Any]:
+        return {**_key_params("after", after), "width": width}
 
 
 def _key_params(name: str, key: WalkKey) -> dict[str, Any]:
@@ -314,7 +332,12 @@ def work_batch_query(
         Notification.kind == PAYMENT_OVERDUE,
         Notification.stage >= stage,
     )
-    needs_notification = and_(stage.is_not(None), ~already_notified)
+    # reminded_stage comes with the row already read, so an invoice reminded
+    # at its stage costs no probe of notifications; the probe still guards
+    # an invoice whose reminded_stage lags (notified before it existed).
+    needs_notification = and_(
+        stage.is_not(None), Invoice.reminded_stage < stage, ~already_notified
+    )
     needs_status = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
     return (
         select(
@@ -342,3 +365,105 @@ def work_batch_query(
         .order_by(Invoice.due_date, Invoice.id)
         .limit(limit)
     )
+
+
+# Tested on each row as a hashed subquery: the database reads the (few)
+# paused customers once per statement instead of looking up every invoice's.
+_PAUSED_CUSTOMERS = select(Customer.id).where(Customer.reminders_paused)
+
+
+def walked_slice(dates: LocalDates, stages: tuple[int, ...], *, limit: int) -> CTE:
+    """One slice of the walk, read once: the rows of a batch and the slice's end.
+
+    The slice is the next `width` open invoices due before dates.latest
+    after the key `after`, read in (due_date, id) order and numbered by
+    `position`. Each row is marked `notify` (a newly reached stage, not yet
+    notified), `needs_status` (sent or viewed, to move to `overdue`) and
+    `needs_work` (either). The CTE keeps, in order, the rows needing work
+    and the slice's `width`-th row, where the slice ends, and stops after
+    `limit` + 1 of them: the batch is the first `limit` rows needing work.
+    A slice with no `width`-th row reached the end of the walk; a batch
+    that fills may stop before the slice's end.
+
+    It is one pass down the index: nothing is sorted, and only the kept rows
+    are stored. Each row's business date (`today`) and its customer's pause
+    are one hashed lookup each, and its stage is arithmetic on the date, so
+    an invoice already reminded at its stage, the bulk of a backlog, is
+    passed over on its own columns.
+    """
+    scanned = (
+        select(
+            Invoice.id,
+            Invoice.business_id,
+            Invoice.customer_id,
+            Invoice.invoice_number,
+            Invoice.due_date,
+            Invoice.total,
+            Invoice.amount_paid,
+            Invoice.currency,
+            Invoice.status,
+            Invoice.reminded_stage,
+            dates.today_expression().label("today"),
+            Invoice.customer_id.in_(_PAUSED_CUSTOMERS).label("paused"),
+        )
+        .where(*_past_due_open_after(dates.latest))
+        .order_by(Invoice.due_date, Invoice.id)
+        .limit(bindparam("width", type_=Integer()))
+        .subquery("scanned")
+    )
+    stage = stage_from_days(scanned.c.today - scanned.c.due_date, stages)
+    already_notified = exists().where(
+        Notification.invoice_id == scanned.c.id,
+        Notification.kind == PAYMENT_OVERDUE,
+        Notification.stage >= stage,
+    )
+    # Each test is computed once per row, in a level of its own: PostgreSQL
+    # evaluates an expression again wherever it appears.
+    overdue = and_(scanned.c.due_date < scanned.c.today, ~scanned.c.paused)
+    notify = and_(
+        stage.is_not(None),
+        scanned.c.reminded_stage < stage,
+        overdue,
+        ~already_notified,
+    )
+    needs_status = and_(scanned.c.status.in_(STATUSES_BECOMING_OVERDUE), overdue)
+    # OFFSET 0 keeps this level a subquery of its own (merged into the one
+    # above, each mark would be computed once per use, the probe included);
+    # its ORDER BY tells the levels above that the rows come in index order.
+    marked = (
+        select(
+            scanned,
+            stage.label("stage"),
+            notify.label("notify"),
+            needs_status.label("needs_status"),
+        )
+        .order_by(scanned.c.due_date, scanned.c.id)
+        .offset(0)
+        .subquery("marked")
+    )
+    position = func.row_number().over(order_by=(marked.c.due_date, marked.c.id))
+    needs_work = or_(marked.c.needs_status, marked.c.notify)
+    numbered = select(
+        marked, needs_work.label("needs_work"), position.label("position")
+    ).subquery("numbered")
+    # After the first `limit` rows needing work, one more kept row is enough:
+    # the next one needing work, or the slice's last entry.
+    kept = or_(
+        numbered.c.needs_work,
+        numbered.c.position == bindparam("width", type_=Integer()),
+    )
+    walked = (
+        select(numbered)
+        .where(kept)
+        .order_by(numbered.c.due_date, numbered.c.id)
+        .limit(limit + 1)
+    )
+    return walked.cte("walked").prefix_with("MATERIALIZED")
+
+
+def stage_from_days(
+    days: ColumnElement[Any], stages: tuple[int, ...]
+) -> ColumnElement[Any]:
+    """The highest stage `days` days overdue reach, NULL before the first."""
+    whens = [(days >= stage, stage) for stage in sorted(stages, reverse=True)]
+    return case(*whens, else_=None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Connection, Row, Select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -196,21 +196,23 @@ def _walk(
     walk = Walk(dates, options.reminder_days, options.batch_size)
     writer = None
     if on_postgresql and not options.dry_run:
-        writer = one_statement_batch(walk.work)
+        writer = one_statement_batch(walk)
     slices = SliceWidth(options.batch_size)
     after = WALK_START
     while True:
         done, until = _run_batch(
             factory, walk, writer, report, options, clock, after, slices
         )
-        if done.rows == options.batch_size and done.last is not None:
-            after = done.last
-        elif until == WALK_END:
-            return
-        else:
-            after = until
         if done.rows and on_batch is not None:
             on_batch(report)
+        if done.rows == options.batch_size and done.last is not None:
+            after = done.last
+            continue
+        # Only a batch that filled may stop before its slice's end.
+        assert until is not None
+        if until == WALK_END:
+            return
+        after = until
 
 
 class SliceWidth:
@@ -218,8 +220,9 @@ class SliceWidth:
 
     Each slice is sized from the last one's share of work to hold about one
     batch: a slice with little or no work makes the next one wider, up to a
-    cap that bounds one query's reading; a full batch halves it, down to a
-    couple of batches' worth.
+    cap that bounds one query's reading. After a full batch, the next slice
+    spans as many entries as that batch took, where the batch statement
+    reports it; otherwise it is halved, down to a couple of batches' worth.
     """
 
     NARROW_BATCHES = 2
@@ -231,7 +234,14 @@ class SliceWidth:
         self.widest = batch_size * self.WIDE_BATCHES
         self.width = self.narrow
 
-    def follow(self, rows: int) -> None:
+    def follow(self, rows: int, read: int | None = None) -> None:
+        """Size the next slice from this one's `rows` of work.
+
+        `read`: how many index entries a full batch took, if known.
+        """
+        if rows >= self.batch_size and read is not None:
+            self.width = min(max(read, self.batch_size), self.widest)
+            return
         if rows >= self.batch_size:
             wanted = self.width // 2
         else:
@@ -257,41 +267,48 @@ def _run_batch(
     clock: Clock,
     after: WalkKey,
     slices: SliceWidth,
-) -> tuple[SliceDone, WalkKey]:
+) -> tuple[SliceDone, WalkKey | None]:
     """One batch from the slice after `after`, and where that slice ends.
 
-    With a `writer` (batch.one_statement_batch) the batch is one statement;
-    without, its rows are read and written from Python. A batch that fails
-    is retried row by row from Python either way.
+    With a `writer` (batch.one_statement_batch) the batch is one statement
+    that also finds the slice's end; without, the slice's end is found
+    first and the batch's rows are read and written from Python. A batch
+    that fails is retried row by row from Python either way.
     """
     with factory() as session:
         connection = session.connection()
-        if writer is not None:
-            connection.exec_driver_sql(GENERIC_PLANS)
-        params = walk.slice_params(after, slices.width)
-        end = connection.execute(walk.slice_end, params).first()
-        until = WALK_END if end is None else WalkKey(end.due_date, end.id)
-        bounds = walk.work_params(after, until)
         rows = None
-        if writer is None:
-            rows = connection.execute(walk.work, bounds).all()
+        until: WalkKey | None = None
         try:
             if writer is not None:
-                done = _apply_in_one_statement(session, writer, bounds, report, clock)
-            elif rows:
-                done = _done(rows, _apply(session, rows, report, options, clock))
+                connection.exec_driver_sql(GENERIC_PLANS)
+                params = walk.walked_params(after, slices.width)
+                done, until = _apply_in_one_statement(
+                    session, writer, params, report, options, clock
+                )
             else:
+                until = _slice_end(connection, walk, after, slices.width)
+                bounds = walk.work_params(after, until)
+                rows = connection.execute(walk.work, bounds).all()
                 done = NOTHING_DONE
+                if rows:
+                    result = _apply(session, rows, report, options, clock)
+                    done = _done(rows, result)
         except Exception as exc:
             if _is_connection_failure(exc):
                 raise
             session.rollback()
             _log_batch_retry(report, exc)
             if rows is None:
-                rows = session.connection().execute(walk.work, bounds).all()
+                connection = session.connection()
+                if until is None:
+                    until = _slice_end(connection, walk, after, slices.width)
+                bounds = walk.work_params(after, until)
+                rows = connection.execute(walk.work, bounds).all()
+                session.rollback()
             result = _apply_row_by_row(factory, rows, report, options, clock)
             done = _done(rows, result)
-    slices.follow(done.rows)
+    slices.follow(done.rows, done.read)
     if done.rows:
         report.add(done.rows, done.result)
         logger.debug(
@@ -305,6 +322,14 @@ def _run_batch(
     return done, until
 
 
+def _slice_end(
+    connection: Connection, walk: Walk, after: WalkKey, width: int
+) -> WalkKey:
+    """The key of the `width`-th open invoice after `after`, or WALK_END."""
+    end = connection.execute(walk.slice_end, walk.slice_params(after, width)).first()
+    return WALK_END if end is None else WalkKey(end.due_date, end.id)
+
+
 def _done(rows: Sequence[Row[Any]], result: BatchResult) -> SliceDone:
     if not rows:
         return NOTHING_DONE
@@ -314,19 +339,23 @@ def _done(rows: Sequence[Row[Any]], result: BatchResult) -> SliceDone:
 def _apply_in_one_statement(
     session: Session,
     writer: Select[Any],
-    bounds: dict[str, Any],
+    params: dict[str, Any],
     report: RunReport,
+    options: RunOptions,
     clock: Clock,
-) -> SliceDone:
+) -> tuple[SliceDone, WalkKey | None]:
     """The batch's writes, heartbeat and live counts in one statement, committed."""
-    params = batch_params(
+    progress = batch_params(
         report.run_id,
         now=report.started_at,
         beat_at=clock(),
         processed=report.invoices_processed,
         created=report.notifications_created,
     )
-    done = run_one_statement_batch(session, writer, {**bounds, **params})
+    statement_params = {**params, **progress}
+    done = run_one_statement_batch(
+        session, writer, statement_params, options.batch_size
+    )
     session.commit()
     return done
 

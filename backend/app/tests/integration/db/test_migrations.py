@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Inspector, inspect
+from sqlalchemy import Inspector, inspect, text
 
 from app.db.engine import make_engine
-from app.db.migrations import downgrade_to_base, upgrade_to_head
+from app.db.migrations import alembic_config, downgrade_to_base, upgrade_to_head
 from app.db.models import Base
 from app.tests.support.postgres import PostgresServer
 
@@ -134,6 +135,46 @@ def _migrated_schema(url: str) -> Iterator[Inspector]:
         yield inspect(engine)
     finally:
         engine.dispose()
+
+
+# Two invoices, the first notified at stages 1 and 7, as before d3a9c6b2e8f1.
+NOTIFIED_BEFORE_REMINDED_STAGE = [
+    "INSERT INTO businesses (id, name, currency, created_at) "
+    "VALUES (1, 'Acme', 'EUR', '2025-01-01 00:00:00')",
+    "INSERT INTO customers (id, business_id, name, created_at) "
+    "VALUES (1, 1, 'Jane', '2025-01-01 00:00:00')",
+    "INSERT INTO invoices (id, business_id, customer_id, invoice_number, status, "
+    "issue_date, due_date, total, amount_paid, currency, created_at, updated_at) "
+    "VALUES (1, 1, 1, 'A-1', 'overdue', '2025-01-01', '2025-01-10', 10, 0, 'EUR', "
+    "'2025-01-01 00:00:00', '2025-01-01 00:00:00'), "
+    "(2, 1, 1, 'A-2', 'sent', '2025-01-01', '2025-01-10', 10, 0, 'EUR', "
+    "'2025-01-01 00:00:00', '2025-01-01 00:00:00')",
+    "INSERT INTO notifications (business_id, invoice_id, kind, stage, title, "
+    "message, is_read, resource_type, resource_id, created_at) "
+    "VALUES (1, 1, 'payment_overdue', 1, 't', 'm', false, 'invoice', '1', "
+    "'2025-01-11 00:00:00'), (1, 1, 'payment_overdue', 7, 't', 'm', false, "
+    "'invoice', '1', '2025-01-17 00:00:00')",
+]
+
+
+def test_reminded_stage_starts_from_the_notifications_already_sent(
+    fresh_url: str,
+) -> None:
+    command.upgrade(alembic_config(fresh_url), "b8e2f4a61c07")
+    engine = make_engine(fresh_url)
+    try:
+        with engine.begin() as connection:
+            for statement in NOTIFIED_BEFORE_REMINDED_STAGE:
+                connection.execute(text(statement))
+        upgrade_to_head(fresh_url)
+        with engine.connect() as connection:
+            reminded = connection.execute(
+                text("SELECT id, reminded_stage FROM invoices ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+
+    assert [tuple(row) for row in reminded] == [(1, 7), (2, 0)]
 
 
 def test_the_job_execution_logs_revision_keeps_its_file_name() -> None:

@@ -35,6 +35,7 @@ from app.invoices.models import Invoice, InvoiceStatus
 from app.money import currency_styles, known_currencies
 from app.notifications.models import Notification
 from app.overdue.batch import (
+    BatchResult,
     SliceDone,
     batch_params,
     one_statement_batch,
@@ -46,7 +47,7 @@ from app.overdue.messages import (
     overdue_message,
     overdue_title,
 )
-from app.overdue.rule import WALK_END, WALK_START, Walk, local_dates
+from app.overdue.rule import WALK_END, WALK_START, Walk, WalkKey, local_dates
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
 from app.tests.support.overdue import run
@@ -188,19 +189,19 @@ def test_two_writers_of_one_batch_make_one_notification_each(
         ids = {make_invoice(session, customer=customer, due_date=due).id for _ in "abc"}
         session.commit()
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
-    statement = one_statement_batch(walk.work)
+    statement = one_statement_batch(walk)
     params = {
-        **walk.work_params(WALK_START, WALK_END),
+        **walk.walked_params(WALK_START, 100),
         **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0),
     }
     first, second = pg_factory(), pg_factory()
     second_pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()")
     pid = second_pid.scalar_one()
-    first_done = run_one_statement_batch(first, statement, params)
+    first_done, _ = run_one_statement_batch(first, statement, params, 10)
     second_done: list[SliceDone] = []
     waiting = threading.Thread(
         target=lambda: second_done.append(
-            run_one_statement_batch(second, statement, params)
+            run_one_statement_batch(second, statement, params, 10)[0]
         )
     )
     waiting.start()
@@ -235,9 +236,9 @@ def test_a_batch_moves_statuses_without_touching_any_index(
             make_invoice(session, customer=customer, due_date=due, status=status)
         session.commit()
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
-    statement = one_statement_batch(walk.work)
+    statement = one_statement_batch(walk)
     params = {
-        **walk.work_params(WALK_START, WALK_END),
+        **walk.walked_params(WALK_START, 100),
         **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0),
     }
     hot_updates = text(
@@ -246,7 +247,7 @@ def test_a_batch_moves_statuses_without_touching_any_index(
     )
 
     with pg_factory() as session:
-        done = run_one_statement_batch(session, statement, params)
+        done, _ = run_one_statement_batch(session, statement, params, 10)
         updated, hot = session.execute(hot_updates).one()
         session.commit()
 
@@ -263,3 +264,109 @@ def _wait_until_blocked(engine: Engine, pid: int) -> None:
             assert time.monotonic() < deadline, "the second writer never waited"
             connection.rollback()
             time.sleep(0.01)
+
+
+def _batch_params() -> dict[str, object]:
+    return batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0)
+
+
+def test_a_batch_stops_at_its_limit_and_a_short_one_finds_the_slice_end(
+    pg_factory: sessionmaker[Session],
+) -> None:
+    """Work past the batch's limit is left for the next batch, even the last entry."""
+    with pg_factory() as session:
+        business = make_business(session)
+        customer = make_customer(session, business=business)
+        paused = make_customer(session, business=business, reminders_paused=True)
+        due = AS_OF.date() - timedelta(days=3)
+        owners = [customer, customer, customer, paused, customer, customer]
+        made = [make_invoice(session, customer=c, due_date=due) for c in owners]
+        session.commit()
+        keys = [WalkKey(due, i.id) for i in sorted(made, key=lambda i: i.id)]
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=2)
+    statement = one_statement_batch(walk)
+    done = []
+    with pg_factory() as session:
+        for after, width in [(WALK_START, 4), (keys[1], 2), (keys[4], 5)]:
+            params = {**walk.walked_params(after, width), **_batch_params()}
+            done.append(run_one_statement_batch(session, statement, params, 2))
+        session.commit()
+
+    # The first two of three needing work fill the batch before the slice's
+    # end: the third is left for the next batch.
+    assert done[0] == (SliceDone(2, keys[1], BatchResult(2, 2), 2), None)
+    # Short of its limit, a batch reaches the slice's end (a paused invoice).
+    assert done[1] == (SliceDone(1, keys[2], BatchResult(1, 1), 1), keys[3])
+    # A slice short of its width is the end of the walk.
+    assert done[2] == (SliceDone(1, keys[5], BatchResult(1, 1), 1), WALK_END)
+
+
+def test_a_walk_of_one_statement_batches_covers_every_invoice_once(
+    pg_factory: sessionmaker[Session],
+) -> None:
+    """Slices narrower and wider than a batch, each key taken by one batch only."""
+    with pg_factory() as session:
+        customer = make_customer(session, business=make_business(session))
+        paused = make_customer(
+            session, business=make_business(session), reminders_paused=True
+        )
+        for days in range(1, 13):
+            due = AS_OF.date() - timedelta(days=days)
+            make_invoice(session, customer=customer, due_date=due)
+            make_invoice(session, customer=paused, due_date=due)
+        session.commit()
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=3)
+    statement = one_statement_batch(walk)
+    after, seen = WALK_START, 0
+    with pg_factory() as session:
+        for width in [4, 2, 9, 3, 50, 50]:
+            params = {**walk.walked_params(after, width), **_batch_params()}
+            done, until = run_one_statement_batch(session, statement, params, 3)
+            assert done.rows <= 3
+            seen += done.rows
+            if done.rows == 3 and done.last:
+                after = done.last
+            elif until is not None:
+                after = until
+        session.commit()
+        notified = session.scalars(select(Notification.invoice_id)).all()
+
+    assert seen == len(notified) == len(set(notified)) == 12
+
+
+def test_a_rerun_reads_no_notification_and_no_customer_row(
+    pg_engine: Engine, pg_factory: sessionmaker[Session]
+) -> None:
+    """Cost follows new work: reminded and paused invoices are passed on the row."""
+    clock = FakeClock(AS_OF)
+    with pg_factory() as session:
+        business = make_business(session)
+        customer = make_customer(session, business=business)
+        paused = make_customer(session, business=business, reminders_paused=True)
+        for days in range(1, 21):
+            due = AS_OF.date() - timedelta(days=days)
+            make_invoice(session, customer=customer, due_date=due)
+            make_invoice(session, customer=paused, due_date=due)
+        session.commit()
+    first = run(pg_factory, clock, stages=(1, 7))
+    # A backend's counters also hold its earlier, unflushed transactions: the
+    # rerun gets a connection of its own.
+    pg_engine.dispose()
+    scans = text(
+        "SELECT pg_stat_get_xact_numscans("
+        "'uq_notifications_invoice_id_kind_stage'::regclass), "
+        "pg_stat_get_xact_numscans('pk_customers'::regclass)"
+    )
+    with pg_factory() as session:
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1, 7), limit=100)
+    statement = one_statement_batch(walk)
+
+    with pg_factory() as session:
+        params = {**walk.walked_params(WALK_START, 1000), **_batch_params()}
+        done, until = run_one_statement_batch(session, statement, params, 100)
+        probes, customer_reads = session.execute(scans).one()
+        session.rollback()
+
+    assert first.notifications_created == 20
+    assert (done.rows, until) == (0, WALK_END)
+    assert (probes, customer_reads) == (0, 0)

@@ -40,6 +40,27 @@ def test_a_full_batch_halves_the_slice_but_not_below_two_batches(
     assert slices.width == expected
 
 
+@pytest.mark.parametrize(("read", "expected"), [(130, 130), (900, 900), (10**6, 25600)])
+def test_a_full_batch_sizes_the_next_slice_from_the_entries_it_took(
+    read: int, expected: int
+) -> None:
+    slices = SliceWidth(batch_size=100)
+    slices.width = 1000
+
+    slices.follow(100, read)
+
+    assert slices.width == expected
+
+
+def test_the_entries_read_matter_only_after_a_full_batch() -> None:
+    slices = SliceWidth(batch_size=100)
+    slices.width = 1000
+
+    slices.follow(25, 1000)
+
+    assert slices.width == 4000
+
+
 def test_local_dates_name_only_the_zones_off_the_default_date() -> None:
     instant = datetime(2025, 3, 15, 20, 0, tzinfo=UTC)
     groups = [
