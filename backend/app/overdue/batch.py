@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -145,20 +146,27 @@ def write_batch(
 
 # Each planned notification exists once the batch's INSERT is done, whether it
 # inserted it or found it already there, so its stage is now the invoice's
-# reminded_stage unless a higher one was recorded.
-RECORD_REMINDED = (
-    update(Invoice)
-    .where(
-        Invoice.id == bindparam("invoice_id"),
-        Invoice.reminded_stage < bindparam("stage"),
+# reminded_stage unless a higher one was recorded. One UPDATE per stage in
+# the batch (usually one), over the batch's ids as MARK_OVERDUE takes them.
+def _record_reminded_statement(in_batch: ColumnElement[bool]) -> Any:
+    stage = bindparam("stage", type_=Integer())
+    # updated_at is given its own value: bookkeeping is not an edit, and the
+    # column's onupdate would stamp the wall clock.
+    return (
+        update(Invoice)
+        .where(in_batch, Invoice.reminded_stage < stage)
+        .values(reminded_stage=stage, updated_at=Invoice.updated_at)
     )
-    .values(reminded_stage=bindparam("stage"))
-)
 
 
 def _record_reminded(session: Session, planned: list[PlannedNotification]) -> None:
-    params = [{"invoice_id": plan.invoice_id, "stage": plan.stage} for plan in planned]
-    session.connection().execute(RECORD_REMINDED, params)
+    by_stage: dict[int, list[int]] = defaultdict(list)
+    for plan in planned:
+        by_stage[plan.stage].append(plan.invoice_id)
+    connection = session.connection()
+    statement = RECORD_REMINDED[connection.dialect.name]
+    for stage, invoice_ids in by_stage.items():
+        connection.execute(statement, {"invoice_ids": invoice_ids, "stage": stage})
 
 
 def _insert_notifications(
@@ -291,6 +299,16 @@ MARK_OVERDUE = {
         Invoice.id == any_(cast(bindparam("invoice_ids", type_=_BATCH_IDS), _BATCH_IDS))
     ),
     "sqlite": _mark_overdue_statement(
+        Invoice.id.in_(bindparam("invoice_ids", expanding=True))
+    ),
+}
+
+
+RECORD_REMINDED = {
+    "postgresql": _record_reminded_statement(
+        Invoice.id == any_(cast(bindparam("invoice_ids", type_=_BATCH_IDS), _BATCH_IDS))
+    ),
+    "sqlite": _record_reminded_statement(
         Invoice.id.in_(bindparam("invoice_ids", expanding=True))
     ),
 }

@@ -53,6 +53,31 @@ def test_each_notified_invoice_records_its_stage_and_no_other_does(
     assert _reminded(session_factory) == {first.id: 1, seventh.id: 7, skipped.id: 0}
 
 
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_recording_a_reminder_is_not_an_edit_of_the_invoice(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    clock: FakeClock,
+    batch_size: int,
+) -> None:
+    """A partial invoice keeps its status, and so its updated_at."""
+    customer = make_customer(session, business=make_business(session))
+    invoice = make_invoice(
+        session,
+        customer=customer,
+        due_date=clock().date() - timedelta(3),
+        status=InvoiceStatus.PARTIAL,
+    )
+    session.commit()
+    edited_at = invoice.updated_at
+
+    report = run(session_factory, clock, batch_size=batch_size)
+
+    session.refresh(invoice)
+    assert (report.notifications_created, invoice.reminded_stage) == (1, 1)
+    assert invoice.updated_at == edited_at
+
+
 def test_an_invoice_due_earlier_after_its_reminder_reaches_the_higher_stage(
     session: Session, session_factory: sessionmaker[Session], clock: FakeClock
 ) -> None:
