@@ -22,6 +22,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    SQLColumnExpression,
     and_,
     bindparam,
     case,
@@ -318,6 +319,31 @@ def _key_params(name: str, key: WalkKey) -> dict[str, Any]:
     return {f"{name}_due_date": key.due_date, f"{name}_id": key.id}
 
 
+# The invoice columns a batch reads: what its notification text and its
+# status move need.
+_INVOICE_FACTS = (
+    Invoice.id,
+    Invoice.business_id,
+    Invoice.invoice_number,
+    Invoice.due_date,
+    Invoice.total,
+    Invoice.amount_paid,
+    Invoice.currency,
+    Invoice.status,
+)
+
+
+def _notified_at_or_above(
+    invoice_id: SQLColumnExpression[int], stage: ColumnElement[Any]
+) -> ColumnElement[bool]:
+    """The invoice has an overdue notification at `stage` or a higher one."""
+    return exists().where(
+        Notification.invoice_id == invoice_id,
+        Notification.kind == PAYMENT_OVERDUE,
+        Notification.stage >= stage,
+    )
+
+
 def work_batch_query(
     dates: LocalDates, stages: tuple[int, ...], *, limit: int
 ) -> Select[Any]:
@@ -327,11 +353,7 @@ def work_batch_query(
     `overdue`. The bounds are parameters: see Walk.work_params.
     """
     stage = dates.stage_expression(stages)
-    already_notified = exists().where(
-        Notification.invoice_id == Invoice.id,
-        Notification.kind == PAYMENT_OVERDUE,
-        Notification.stage >= stage,
-    )
+    already_notified = _notified_at_or_above(Invoice.id, stage)
     # reminded_stage comes with the row already read, so an invoice reminded
     # at its stage costs no probe of notifications; the probe still guards
     # an invoice whose reminded_stage lags (notified before it existed).
@@ -341,14 +363,7 @@ def work_batch_query(
     needs_status = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
     return (
         select(
-            Invoice.id,
-            Invoice.business_id,
-            Invoice.invoice_number,
-            Invoice.due_date,
-            Invoice.total,
-            Invoice.amount_paid,
-            Invoice.currency,
-            Invoice.status,
+            *_INVOICE_FACTS,
             Customer.name.label("customer_name"),
             dates.today_expression().label("today"),
             stage.label("stage"),
@@ -393,15 +408,8 @@ def walked_slice(dates: LocalDates, stages: tuple[int, ...], *, limit: int) -> C
     """
     scanned = (
         select(
-            Invoice.id,
-            Invoice.business_id,
+            *_INVOICE_FACTS,
             Invoice.customer_id,
-            Invoice.invoice_number,
-            Invoice.due_date,
-            Invoice.total,
-            Invoice.amount_paid,
-            Invoice.currency,
-            Invoice.status,
             Invoice.reminded_stage,
             dates.today_expression().label("today"),
             Invoice.customer_id.in_(_PAUSED_CUSTOMERS).label("paused"),
@@ -412,11 +420,7 @@ def walked_slice(dates: LocalDates, stages: tuple[int, ...], *, limit: int) -> C
         .subquery("scanned")
     )
     stage = stage_from_days(scanned.c.today - scanned.c.due_date, stages)
-    already_notified = exists().where(
-        Notification.invoice_id == scanned.c.id,
-        Notification.kind == PAYMENT_OVERDUE,
-        Notification.stage >= stage,
-    )
+    already_notified = _notified_at_or_above(scanned.c.id, stage)
     # Each test is computed once per row, in a level of its own: PostgreSQL
     # evaluates an expression again wherever it appears.
     overdue = and_(scanned.c.due_date < scanned.c.today, ~scanned.c.paused)
