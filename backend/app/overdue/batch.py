@@ -25,6 +25,7 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Connection,
     Integer,
     Row,
     Select,
@@ -517,14 +518,17 @@ def batch_params(
 
 
 def run_one_statement_batch(
-    session: Session, statement: Select[Any], params: dict[str, Any], limit: int
+    connection: Connection, statement: Select[Any], params: dict[str, Any], limit: int
 ) -> tuple[SliceDone, WalkKey | None]:
-    """Execute one_statement_batch, whose batches hold `limit` rows; the caller commits.
+    """Execute one_statement_batch, whose batches hold `limit` rows.
+
+    On a connection in autocommit the statement is its own transaction;
+    otherwise the caller commits.
 
     Returns what the batch did and where its slice ends: WALK_END past the
     last open invoice, None when the batch filled before the slice's end.
     """
-    row = session.connection().execute(statement, params).one()
+    row = connection.execute(statement, params).one()
     result = BatchResult(created=row.created, statuses_changed=row.moved)
     last = None if row.last_id is None else WalkKey(row.last_due_date, row.last_id)
     until: WalkKey | None = None

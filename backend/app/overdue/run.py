@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -194,14 +195,30 @@ def _walk(
         dates = local_dates(session, report.started_at, options.default_timezone)
         on_postgresql = session.get_bind().dialect.name == "postgresql"
     walk = Walk(dates, options.reminder_days, options.batch_size)
-    writer = None
-    if on_postgresql and not options.dry_run:
-        writer = one_statement_batch(walk)
     slices = SliceWidth(options.batch_size)
+    if on_postgresql and not options.dry_run:
+        with _statement_batches(factory, walk) as batches:
+            _walk_slices(
+                factory, walk, batches, report, options, clock, slices, on_batch
+            )
+        return
+    _walk_slices(factory, walk, None, report, options, clock, slices, on_batch)
+
+
+def _walk_slices(
+    factory: sessionmaker[Session],
+    walk: Walk,
+    batches: StatementBatches | None,
+    report: RunReport,
+    options: RunOptions,
+    clock: Clock,
+    slices: SliceWidth,
+    on_batch: ProgressCallback | None,
+) -> None:
     after = WALK_START
     while True:
         done, until = _run_batch(
-            factory, walk, writer, report, options, clock, after, slices
+            factory, walk, batches, report, options, clock, after, slices
         )
         if done.rows and on_batch is not None:
             on_batch(report)
@@ -251,17 +268,58 @@ class SliceWidth:
 
 NOTHING_DONE = SliceDone(0, None, BatchResult())
 
+
+@dataclass(frozen=True)
+class StatementBatches:
+    """PostgreSQL's batches as one statement each (batch.one_statement_batch).
+
+    The walk holds one connection in autocommit: each batch is a single
+    statement, so it is its own transaction, and a batch costs one round
+    trip instead of a pool checkout, a BEGIN and a COMMIT besides.
+    """
+
+    connection: Connection
+    statement: Select[Any]
+
+
 # psycopg prepares a statement run five times on one connection; PostgreSQL
 # would still plan the batch statement afresh for each batch (about 3 ms),
 # because a plan for the actual bounds always looks cheaper than a generic
 # one. Their plans are the same: an ordered range scan of ix_invoices_open_due.
-GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+# Set for the walk's own connection, and reset before it goes back to the pool.
+GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
+PLANS_AS_BEFORE = "RESET plan_cache_mode"
+
+
+@contextmanager
+def _statement_batches(
+    factory: sessionmaker[Session], walk: Walk
+) -> Iterator[StatementBatches]:
+    with factory() as session:
+        connection = session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT"}
+        )
+        connection.exec_driver_sql(GENERIC_PLANS)
+        try:
+            yield StatementBatches(connection, one_statement_batch(walk))
+        finally:
+            _reset_plans(connection)
+
+
+def _reset_plans(connection: Connection) -> None:
+    """Leave the pooled connection as it was; one that cannot be reset is dropped."""
+    if connection.invalidated:
+        return
+    try:
+        connection.exec_driver_sql(PLANS_AS_BEFORE)
+    except DBAPIError:
+        connection.invalidate()
 
 
 def _run_batch(
     factory: sessionmaker[Session],
     walk: Walk,
-    writer: Select[Any] | None,
+    batches: StatementBatches | None,
     report: RunReport,
     options: RunOptions,
     clock: Clock,
@@ -270,44 +328,37 @@ def _run_batch(
 ) -> tuple[SliceDone, WalkKey | None]:
     """One batch from the slice after `after`, and where that slice ends.
 
-    With a `writer` (batch.one_statement_batch) the batch is one statement
-    that also finds the slice's end; without, the slice's end is found
-    first and the batch's rows are read and written from Python. A batch
-    that fails is retried row by row from Python either way.
+    With `batches` the batch is one statement that also finds the slice's
+    end; without, the slice's end is found first and the batch's rows are
+    read and written from Python. A batch that fails is retried row by row
+    from Python either way.
     """
-    with factory() as session:
-        connection = session.connection()
-        rows = None
-        until: WalkKey | None = None
-        try:
-            if writer is not None:
-                connection.exec_driver_sql(GENERIC_PLANS)
-                params = walk.walked_params(after, slices.width)
-                done, until = _apply_in_one_statement(
-                    session, writer, params, report, options, clock
-                )
-            else:
+    rows = None
+    until: WalkKey | None = None
+    try:
+        if batches is not None:
+            done, until = _apply_in_one_statement(
+                batches, walk.walked_params(after, slices.width), report, options, clock
+            )
+        else:
+            with factory() as session:
+                connection = session.connection()
                 until = _slice_end(connection, walk, after, slices.width)
-                bounds = walk.work_params(after, until)
-                rows = connection.execute(walk.work, bounds).all()
+                rows = connection.execute(
+                    walk.work, walk.work_params(after, until)
+                ).all()
                 done = NOTHING_DONE
                 if rows:
                     result = _apply(session, rows, report, options, clock)
                     done = _done(rows, result)
-        except Exception as exc:
-            if _is_connection_failure(exc):
-                raise
-            session.rollback()
-            _log_batch_retry(report, exc)
-            if rows is None:
-                connection = session.connection()
-                if until is None:
-                    until = _slice_end(connection, walk, after, slices.width)
-                bounds = walk.work_params(after, until)
-                rows = connection.execute(walk.work, bounds).all()
-                session.rollback()
-            result = _apply_row_by_row(factory, rows, report, options, clock)
-            done = _done(rows, result)
+    except Exception as exc:
+        if _is_connection_failure(exc):
+            raise
+        _log_batch_retry(report, exc)
+        if rows is None:
+            rows, until = _rows_of_slice(factory, walk, after, slices.width, until)
+        result = _apply_row_by_row(factory, rows, report, options, clock)
+        done = _done(rows, result)
     slices.follow(done.rows, done.read)
     if done.rows:
         report.add(done.rows, done.result)
@@ -320,6 +371,22 @@ def _run_batch(
             },
         )
     return done, until
+
+
+def _rows_of_slice(
+    factory: sessionmaker[Session],
+    walk: Walk,
+    after: WalkKey,
+    width: int,
+    until: WalkKey | None,
+) -> tuple[Sequence[Row[Any]], WalkKey]:
+    """A failed batch's rows read again, for the row-by-row retry."""
+    with factory() as session:
+        connection = session.connection()
+        if until is None:
+            until = _slice_end(connection, walk, after, width)
+        rows = connection.execute(walk.work, walk.work_params(after, until)).all()
+    return rows, until
 
 
 def _slice_end(
@@ -337,14 +404,13 @@ def _done(rows: Sequence[Row[Any]], result: BatchResult) -> SliceDone:
 
 
 def _apply_in_one_statement(
-    session: Session,
-    writer: Select[Any],
+    batches: StatementBatches,
     params: dict[str, Any],
     report: RunReport,
     options: RunOptions,
     clock: Clock,
 ) -> tuple[SliceDone, WalkKey | None]:
-    """The batch's writes, heartbeat and live counts in one statement, committed."""
+    """The batch's writes, heartbeat and live counts: one statement, one transaction."""
     progress = batch_params(
         report.run_id,
         now=report.started_at,
@@ -352,12 +418,12 @@ def _apply_in_one_statement(
         processed=report.invoices_processed,
         created=report.notifications_created,
     )
-    statement_params = {**params, **progress}
-    done = run_one_statement_batch(
-        session, writer, statement_params, options.batch_size
+    return run_one_statement_batch(
+        batches.connection,
+        batches.statement,
+        {**params, **progress},
+        options.batch_size,
     )
-    session.commit()
-    return done
 
 
 def _apply(

@@ -197,11 +197,11 @@ def test_two_writers_of_one_batch_make_one_notification_each(
     first, second = pg_factory(), pg_factory()
     second_pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()")
     pid = second_pid.scalar_one()
-    first_done, _ = run_one_statement_batch(first, statement, params, 10)
+    first_done, _ = run_one_statement_batch(first.connection(), statement, params, 10)
     second_done: list[SliceDone] = []
     waiting = threading.Thread(
         target=lambda: second_done.append(
-            run_one_statement_batch(second, statement, params, 10)[0]
+            run_one_statement_batch(second.connection(), statement, params, 10)[0]
         )
     )
     waiting.start()
@@ -247,7 +247,7 @@ def test_a_batch_moves_statuses_without_touching_any_index(
     )
 
     with pg_factory() as session:
-        done, _ = run_one_statement_batch(session, statement, params, 10)
+        done, _ = run_one_statement_batch(session.connection(), statement, params, 10)
         updated, hot = session.execute(hot_updates).one()
         session.commit()
 
@@ -289,7 +289,9 @@ def test_a_batch_stops_at_its_limit_and_a_short_one_finds_the_slice_end(
     with pg_factory() as session:
         for after, width in [(WALK_START, 4), (keys[1], 2), (keys[4], 5)]:
             params = {**walk.walked_params(after, width), **_batch_params()}
-            done.append(run_one_statement_batch(session, statement, params, 2))
+            done.append(
+                run_one_statement_batch(session.connection(), statement, params, 2)
+            )
         session.commit()
 
     # The first two of three needing work fill the batch before the slice's
@@ -321,7 +323,9 @@ def test_a_walk_of_one_statement_batches_covers_every_invoice_once(
     with pg_factory() as session:
         for width in [4, 2, 9, 3, 50, 50]:
             params = {**walk.walked_params(after, width), **_batch_params()}
-            done, until = run_one_statement_batch(session, statement, params, 3)
+            done, until = run_one_statement_batch(
+                session.connection(), statement, params, 3
+            )
             assert done.rows <= 3
             seen += done.rows
             if done.rows == 3 and done.last:
@@ -363,7 +367,9 @@ def test_a_rerun_reads_no_notification_and_no_customer_row(
 
     with pg_factory() as session:
         params = {**walk.walked_params(WALK_START, 1000), **_batch_params()}
-        done, until = run_one_statement_batch(session, statement, params, 100)
+        done, until = run_one_statement_batch(
+            session.connection(), statement, params, 100
+        )
         probes, customer_reads = session.execute(scans).one()
         session.rollback()
 

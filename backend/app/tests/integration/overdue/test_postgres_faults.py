@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import make_engine, make_session_factory
@@ -18,7 +20,11 @@ from app.notifications.models import Notification
 from app.overdue.run import RunOptions, run_overdue_invoices
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
-from app.tests.support.faults import kill_connection_on_notification, remove_rejections
+from app.tests.support.faults import (
+    kill_connection_on_notification,
+    reject_notifications_for,
+    remove_rejections,
+)
 from app.tests.support.overdue import notification_count
 
 pytestmark = pytest.mark.postgres
@@ -51,6 +57,32 @@ def _invoices(factory: sessionmaker[Session], count: int) -> list[int]:
                 keys.append((due, invoice.id))
         session.commit()
     return [invoice_id for _, invoice_id in sorted(keys)]
+
+
+@contextmanager
+def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
+    """Count checkouts, and read each connection's plan_cache_mode as it is returned."""
+    checkouts: list[int] = []
+    returned: list[str] = []
+
+    def on_checkout(*_: Any) -> None:
+        checkouts.append(1)
+
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is None:  # invalidated: it will not be used again
+            return
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            returned.append(cursor.fetchone()[0])
+        dbapi_connection.rollback()
+
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "checkin", on_checkin)
+    try:
+        yield checkouts, returned
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+        event.remove(engine, "checkin", on_checkin)
 
 
 def _start_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
@@ -169,3 +201,41 @@ END $$ LANGUAGE plpgsql;
 CREATE TRIGGER refuse_closing BEFORE UPDATE ON job_execution_logs
 FOR EACH ROW EXECUTE FUNCTION refuse_closing();
 """
+
+
+def test_the_walk_holds_one_connection_whatever_the_number_of_batches(
+    pg_engine: Engine, pg_factory: sessionmaker[Session]
+) -> None:
+    _invoices(pg_factory, 40)
+
+    with pool_traffic(pg_engine) as (checkouts, returned):
+        report = run_overdue_invoices(
+            pg_factory, RunOptions(batch_size=2), clock=FakeClock(AS_OF)
+        )
+
+    assert report.batches == 20
+    assert report.notifications_created == 40
+    # Opening, dating, walking and closing the run: not one checkout a batch.
+    assert len(checkouts) <= 6
+    # The walk's generic plans are its own: no connection goes back with them.
+    assert returned == ["auto"] * len(checkouts)
+
+
+def test_a_failed_batch_hands_every_connection_back_as_it_was(
+    pg_engine: Engine, pg_factory: sessionmaker[Session]
+) -> None:
+    ids = _invoices(pg_factory, 40)
+    reject_notifications_for(pg_engine, [ids[13]])
+
+    with pool_traffic(pg_engine) as (checkouts, returned):
+        report = run_overdue_invoices(
+            pg_factory, RunOptions(batch_size=5), clock=FakeClock(AS_OF)
+        )
+
+    assert report.status == RunStatus.COMPLETED
+    assert report.errors.count == 1
+    assert report.notifications_created == 39
+    assert notification_count(pg_factory) == 39
+    # The failed batch is retried one invoice a session, beside the walk's.
+    assert len(checkouts) <= 6 + 5
+    assert returned == ["auto"] * len(checkouts)
