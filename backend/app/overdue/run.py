@@ -295,6 +295,7 @@ PLANS_AS_BEFORE = "RESET plan_cache_mode"
 def _statement_batches(
     factory: sessionmaker[Session], walk: Walk
 ) -> Iterator[StatementBatches]:
+    """The walk's connection, from the pool and back to it as it was."""
     with factory() as session:
         connection = session.connection(
             execution_options={"isolation_level": "AUTOCOMMIT"}
