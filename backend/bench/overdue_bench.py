@@ -87,6 +87,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stages", type=int, nargs="+", default=[1])
     parser.add_argument("--overdue-fraction", type=float, default=0.10)
     parser.add_argument("--start-method", choices=("spawn", "fork"), default="spawn")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every phase this many times on the same data set and "
+        "report the median (default: 1)",
+    )
     parser.add_argument("--json", type=Path, help="where to write the results JSON")
     parser.add_argument(
         "--markdown", action="store_true", help="also print Markdown tables"
@@ -100,6 +107,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("give --database-url or set DATABASE_URL")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, not {args.rounds}")
     return args
 
 
@@ -119,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             overdue_fraction=args.overdue_fraction,
             start_method=args.start_method,
             profile_dir=args.profile,
+            rounds=args.rounds,
         )
         result = run_benchmark(config)
         print_result(result, console)

@@ -1,12 +1,16 @@
 """What a benchmark measured, the ratios and targets derived from it, and its output.
 
 The same rows feed the terminal table (Rich), the Markdown table pasted into
-bench/README.md and the JSON file.
+bench/README.md and the JSON file. With several rounds, the tables show each
+phase's median round, and each ratio is the median of the rounds' own
+ratios: a round's phases run minutes apart, so its ratios suffer less from
+a machine whose speed drifts than ratios across rounds would.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,6 +59,7 @@ class PhaseRow:
     batch_size: int | None
     data_set_invoices: int
     measured: Measured
+    round: int = 1
 
     @property
     def wall_s(self) -> float:
@@ -122,42 +127,77 @@ class BenchResult:
     sample_businesses: int
     build_s: float
     batch_sizes: tuple[int, ...]
+    rounds: int = 1
     phases: list[PhaseRow] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
-    def phase(self, name: str, batch_size: int | None = None) -> PhaseRow:
-        for row in self.phases:
-            if row.phase == name and row.batch_size == batch_size:
-                return row
-        raise KeyError(f"no phase {name!r} with batch size {batch_size}")
+    def phase(
+        self, name: str, batch_size: int | None = None, in_round: int | None = None
+    ) -> PhaseRow:
+        """A phase's row in one round, or by default its median round.
+
+        The median round is the one of median wall time (of an even number
+        of rounds, the faster of the middle two), so its row stays one real
+        measurement rather than a blend.
+        """
+        rows = [
+            row
+            for row in self.phases
+            if row.phase == name
+            and row.batch_size == batch_size
+            and (in_round is None or row.round == in_round)
+        ]
+        if not rows:
+            raise KeyError(f"no phase {name!r} with batch size {batch_size}")
+        ordered = sorted(rows, key=lambda row: row.wall_s)
+        return ordered[(len(ordered) - 1) // 2]
 
     def ratios(self, batch_size: int) -> dict[str, float]:
-        first = self.phase(FIRST, batch_size).wall_s
+        """Each ratio's median over the rounds; peak memory is the highest of all."""
+        by_round = self.ratios_by_round(batch_size)
+        merged = {
+            key: statistics.median(ratios[key] for ratios in by_round)
+            for key in by_round[0]
+        }
+        merged["peak_rss_mb"] = max(ratios["peak_rss_mb"] for ratios in by_round)
+        return merged
+
+    def ratios_by_round(self, batch_size: int) -> list[dict[str, float]]:
+        return [
+            self._round_ratios(batch_size, number)
+            for number in range(1, self.rounds + 1)
+        ]
+
+    def _round_ratios(self, batch_size: int, number: int) -> dict[str, float]:
+        def wall(name: str, size: int | None = None) -> float:
+            return self.phase(name, size, in_round=number).wall_s
+
+        first = wall(FIRST, batch_size)
         return {
-            "run_over_floor": first / self.phase(FLOOR).wall_s,
-            "run_over_floor_with_status": first / self.phase(FLOOR_WITH_STATUS).wall_s,
-            "first_over_rerun": first / self.phase(RERUN, batch_size).wall_s,
-            "per_invoice_over_run": self.phase(SAMPLE_PER_INVOICE).wall_s
-            / self.phase(SAMPLE_RUN, batch_size).wall_s,
-            "per_invoice_over_run_work": self._per_invoice_over_run_work(batch_size),
+            "run_over_floor": first / wall(FLOOR),
+            "run_over_floor_with_status": first / wall(FLOOR_WITH_STATUS),
+            "first_over_rerun": first / wall(RERUN, batch_size),
+            "per_invoice_over_run": wall(SAMPLE_PER_INVOICE)
+            / wall(SAMPLE_RUN, batch_size),
+            "per_invoice_over_run_work": _per_invoice_over_run_work(
+                wall(SAMPLE_PER_INVOICE),
+                run=wall(SAMPLE_RUN, batch_size),
+                walk=wall(SAMPLE_RERUN, batch_size),
+            ),
             "peak_rss_mb": max(
-                row.peak_rss_mb for row in self.phases if row.batch_size == batch_size
+                row.peak_rss_mb
+                for row in self.phases
+                if row.batch_size == batch_size and row.round == number
             ),
         }
 
-    def _per_invoice_over_run_work(self, batch_size: int) -> float:
-        """Per-invoice time over the run's time less its walk with nothing to do.
-
-        The sample run also pays for walking every open past-due invoice of
-        the data set (the sample rerun measures that); this ratio leaves it
-        out, to compare what each approach spends on the sample's own rows.
-        """
-        run = self.phase(SAMPLE_RUN, batch_size).wall_s
-        walk = self.phase(SAMPLE_RERUN, batch_size).wall_s
-        work = run - walk
-        if work <= 0:
-            return float("inf")
-        return self.phase(SAMPLE_PER_INVOICE).wall_s / work
+    def median_rows(self) -> list[PhaseRow]:
+        """Each phase's median round, in the order the first round ran them."""
+        return [
+            self.phase(row.phase, row.batch_size)
+            for row in self.phases
+            if row.round == 1
+        ]
 
     def targets(self) -> list[Target]:
         targets = []
@@ -194,9 +234,25 @@ class BenchResult:
         for row, phase in zip(data["phases"], self.phases, strict=True):
             row["peak_rss_mb"] = phase.peak_rss_mb
         data["ratios"] = {str(size): self.ratios(size) for size in self.batch_sizes}
+        data["ratios_by_round"] = {
+            str(size): self.ratios_by_round(size) for size in self.batch_sizes
+        }
         data["targets"] = [{**asdict(t), "met": t.met} for t in self.targets()]
         data["checks"] = [{**asdict(c), "ok": c.ok} for c in self.checks]
         return data
+
+
+def _per_invoice_over_run_work(per_invoice: float, *, run: float, walk: float) -> float:
+    """Per-invoice time over the run's time less its walk with nothing to do.
+
+    The sample run also pays for walking every open past-due invoice of the
+    data set (the sample rerun measures that); this ratio leaves it out, to
+    compare what each approach spends on the sample's own rows.
+    """
+    work = run - walk
+    if work <= 0:
+        return float("inf")
+    return per_invoice / work
 
 
 def memory_flatness(results: Sequence[BenchResult]) -> list[Target]:
@@ -272,11 +328,16 @@ def title(result: BenchResult) -> str:
         f"+{result.newly_overdue:,} the next day; sample {result.sample_invoices:,} "
         f"invoices of {result.sample_businesses} businesses; "
         f"data set built in {result.build_s:.0f} s"
+        + (f"; median of {result.rounds} rounds" if result.rounds > 1 else "")
     )
 
 
 def print_result(result: BenchResult, console: Console) -> None:
     console.print(_table(title(result), PHASE_HEADERS, _phase_rows(result)))
+    if result.rounds > 1:
+        console.print(
+            _table("wall s by round", _round_headers(result), round_rows(result))
+        )
     console.print(_table("ratios", SUMMARY_HEADERS, summary_rows(result)))
     for target in result.targets():
         console.print(_target_line(target))
@@ -286,7 +347,28 @@ def print_result(result: BenchResult, console: Console) -> None:
 
 
 def _phase_rows(result: BenchResult) -> list[list[str]]:
-    return [row.cells() for row in result.phases]
+    return [row.cells() for row in result.median_rows()]
+
+
+def _round_headers(result: BenchResult) -> list[str]:
+    return ["phase", "batch", *(f"round {n}" for n in range(1, result.rounds + 1))]
+
+
+def round_rows(result: BenchResult) -> list[list[str]]:
+    """Each phase's wall time in every round it ran (the baseline runs once)."""
+    rows = []
+    for first in (row for row in result.phases if row.round == 1):
+        walls = {
+            row.round: row.wall_s
+            for row in result.phases
+            if (row.phase, row.batch_size) == (first.phase, first.batch_size)
+        }
+        batch = "" if first.batch_size is None else str(first.batch_size)
+        cells = [
+            f"{walls[n]:.3f}" if n in walls else "" for n in range(1, result.rounds + 1)
+        ]
+        rows.append([first.phase, batch, *cells])
+    return rows
 
 
 def _table(name: str, headers: Sequence[str], rows: list[list[str]]) -> Table:
@@ -326,9 +408,16 @@ def markdown(result: BenchResult) -> str:
             "",
             _markdown_table(PHASE_HEADERS, _phase_rows(result)),
             "",
+            *_markdown_rounds(result),
             _markdown_table(SUMMARY_HEADERS, summary_rows(result)),
         ]
     )
+
+
+def _markdown_rounds(result: BenchResult) -> list[str]:
+    if result.rounds == 1:
+        return []
+    return [_markdown_table(_round_headers(result), round_rows(result)), ""]
 
 
 def markdown_memory(results: Sequence[BenchResult]) -> str:

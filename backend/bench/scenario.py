@@ -8,6 +8,9 @@
    their invoices are due work; the real run (then its rerun, which walks
    the same rows with nothing to do) and the per-invoice reference each
    start from that state, then the pauses are put back.
+
+With several rounds, steps 2 to 4 are repeated on the same data set, each
+round starting from it as built.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class BenchConfig:
     newly_due_fraction: float = 0.01
     start_method: str = "spawn"
     profile_dir: Path | None = None
+    rounds: int = 1
 
 
 class Scenario:
@@ -80,15 +84,19 @@ class Scenario:
             sample_businesses=0,
             build_s=0.0,
             batch_sizes=config.batch_sizes,
+            rounds=config.rounds,
         )
+        self.round = 1
 
     def run(self) -> BenchResult:
         self._build()
         self._measure(BASELINE, "baseline")
-        self._floor()
-        for batch_size in self.config.batch_sizes:
-            self._runs(batch_size)
-        self._sample()
+        for number in range(1, self.config.rounds + 1):
+            self.round = number
+            self._floor()
+            for batch_size in self.config.batch_sizes:
+                self._runs(batch_size)
+            self._sample()
         return self.result
 
     def _build(self) -> None:
@@ -217,6 +225,8 @@ class Scenario:
             profile_to=self._profile_path(name, kind, batch_size),
         )
         label = name if batch_size is None else f"{name} (batch {batch_size})"
+        if self.config.rounds > 1:
+            label = f"round {self.round}: {label}"
         self.progress(f"measuring {label} ...")
         measured = measure(spec, self.config.start_method)
         self._record(name, batch_size, measured)
@@ -224,10 +234,12 @@ class Scenario:
         return measured
 
     def _record(self, name: str, batch_size: int | None, measured: Measured) -> None:
-        row = PhaseRow(name, batch_size, self.config.invoices, measured)
+        row = PhaseRow(name, batch_size, self.config.invoices, measured, self.round)
         self.result.phases.append(row)
 
     def _check(self, name: str, expected: int, actual: int) -> None:
+        if self.config.rounds > 1:
+            name = f"round {self.round}: {name}"
         check = Check(name, expected, actual)
         self.result.checks.append(check)
         if not check.ok:
@@ -243,9 +255,10 @@ class Scenario:
         slug = (
             name.replace(" ", "-").replace(",", "").replace("%", "pct").replace(":", "")
         )
+        rounds = f"-round{self.round}" if self.config.rounds > 1 else ""
         return directory / (
             f"{self.engine.dialect.name}-{self.config.invoices}-{slug}-"
-            f"batch{batch_size}.txt"
+            f"batch{batch_size}{rounds}.txt"
         )
 
 

@@ -71,13 +71,16 @@ def _assert_sane_numbers(report: dict[str, Any]) -> None:
     assert {target["name"] for target in report["targets"]} >= {"first run / floor"}
 
 
-def test_benchmark_command_on_sqlite_reports_agreeing_phases(tmp_path: Path) -> None:
+def test_benchmark_command_on_sqlite_reports_agreeing_phases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "results.json"
     args = [
         *("--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}"),
         *("--invoices", str(INVOICES), "--businesses", str(BUSINESSES)),
-        *("--sample", str(SAMPLE), "--json", str(out)),
+        *("--sample", str(SAMPLE), "--json", str(out), "--markdown"),
         *("--batch-sizes", *map(str, BATCH_SIZES)),
+        *("--rounds", "2"),
     ]
 
     code = main(args)
@@ -87,6 +90,25 @@ def test_benchmark_command_on_sqlite_reports_agreeing_phases(tmp_path: Path) -> 
     assert report["database"] == "sqlite"
     _assert_phases_agree(report)
     _assert_sane_numbers(report)
+    # Every phase but the start-up baseline ran once a round, each round
+    # checked on its own.
+    rounds = [row["round"] for row in report["phases"] if row["phase"] == FIRST]
+    assert rounds == [1, 1, 2, 2]
+    assert {check["name"].split(":")[0] for check in report["checks"]} == {
+        "round 1",
+        "round 2",
+    }
+    assert len(report["ratios_by_round"][str(BATCH_SIZES[0])]) == 2
+    assert "| phase | batch | round 1 | round 2 |" in capsys.readouterr().out
+
+
+def test_benchmark_command_refuses_zero_rounds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--database-url", f"sqlite:///{tmp_path / 'b.sqlite3'}", "--rounds", "0"])
+
+    assert "--rounds must be at least 1, not 0" in capsys.readouterr().err
 
 
 @pytest.mark.postgres
