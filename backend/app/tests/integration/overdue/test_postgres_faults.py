@@ -61,7 +61,11 @@ def _invoices(factory: sessionmaker[Session], count: int) -> list[int]:
 
 @contextmanager
 def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
-    """Count checkouts, and read each connection's plan_cache_mode as it is returned."""
+    """Count checkouts; note each connection's autocommit and plan_cache_mode on return.
+
+    A returned connection reads "transactions, auto" when left as the pool
+    gave it out.
+    """
     checkouts: list[int] = []
     returned: list[str] = []
 
@@ -71,9 +75,10 @@ def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
     def on_checkin(dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is None:  # invalidated: it will not be used again
             return
+        mode = "autocommit" if dbapi_connection.autocommit else "transactions"
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SHOW plan_cache_mode")
-            returned.append(cursor.fetchone()[0])
+            returned.append(f"{mode}, {cursor.fetchone()[0]}")
         dbapi_connection.rollback()
 
     event.listen(engine, "checkout", on_checkout)
@@ -217,8 +222,9 @@ def test_the_walk_holds_one_connection_whatever_the_number_of_batches(
     assert report.notifications_created == 40
     # Opening, dating, walking and closing the run: not one checkout a batch.
     assert len(checkouts) <= 6
-    # The walk's generic plans are its own: no connection goes back with them.
-    assert returned == ["auto"] * len(checkouts)
+    # The walk's autocommit and generic plans are its own: no connection
+    # goes back to the pool with them.
+    assert returned == ["transactions, auto"] * len(checkouts)
 
 
 def test_a_failed_batch_hands_every_connection_back_as_it_was(
@@ -238,4 +244,4 @@ def test_a_failed_batch_hands_every_connection_back_as_it_was(
     assert notification_count(pg_factory) == 39
     # The failed batch is retried one invoice a session, beside the walk's.
     assert len(checkouts) <= 6 + 5
-    assert returned == ["auto"] * len(checkouts)
+    assert returned == ["transactions, auto"] * len(checkouts)
