@@ -473,13 +473,17 @@ def _record_batch_statement(batch: CTE) -> Any:
     INSERT by its ORDER BY, this UPDATE because an index scan visits an
     = ANY(array) in sorted order (a join would follow its hash). The stage
     of each notified row comes from the batch as one {id: stage} document,
-    computed once, for the same reason.
+    computed once, for the same reason: as a CTE, since the UPDATE reads it
+    twice and PostgreSQL would aggregate a subquery once per use.
     """
-    notified = (
-        select(func.jsonb_object_agg(cast(batch.c.id, Text), batch.c.stage))
+    stages = (
+        select(
+            func.jsonb_object_agg(cast(batch.c.id, Text), batch.c.stage).label("by_id")
+        )
         .where(batch.c.notify)
-        .scalar_subquery()
+        .cte("notified_stages")
     )
+    notified = select(stages.c.by_id).scalar_subquery()
     stage = func.coalesce(cast(notified.op("->>")(cast(Invoice.id, Text)), Integer), 0)
     becoming_overdue = Invoice.status.in_(STATUSES_BECOMING_OVERDUE)
     in_batch = Invoice.id == any_(func.array(select(batch.c.id).scalar_subquery()))
