@@ -295,7 +295,11 @@ PLANS_AS_BEFORE = "RESET plan_cache_mode"
 def _statement_batches(
     factory: sessionmaker[Session], walk: Walk
 ) -> Iterator[StatementBatches]:
-    """The walk's connection, from the pool and back to it as it was."""
+    """The walk's connection, from the pool and back to it as it was.
+
+    Limitation: a connection lost between two batches ends the run, where a
+    session per batch would have reconnected; the next run does the rest.
+    """
     with factory() as session:
         connection = session.connection(
             execution_options={"isolation_level": "AUTOCOMMIT"}

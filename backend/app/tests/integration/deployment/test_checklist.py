@@ -70,6 +70,7 @@ DESIGN_COLUMNS = [
 TROUBLESHOOTING = [
     "The scheduler is not running",
     "A run is stuck in `running`",
+    "A run failed because the database went away",
     "No notifications are created",
     "Duplicate replicas",
     "Wrong time zone",
