@@ -6,7 +6,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -196,40 +196,24 @@ def _walk(
         on_postgresql = session.get_bind().dialect.name == "postgresql"
     walk = Walk(dates, options.reminder_days, options.batch_size)
     slices = SliceWidth(options.batch_size)
-    if on_postgresql and not options.dry_run:
-        with _statement_batches(factory, walk) as batches:
-            _walk_slices(
-                factory, walk, batches, report, options, clock, slices, on_batch
+    in_one_statement = on_postgresql and not options.dry_run
+    statements = _statement_batches(factory, walk) if in_one_statement else None
+    with statements or nullcontext() as batches:
+        after = WALK_START
+        while True:
+            done, until = _run_batch(
+                factory, walk, batches, report, options, clock, after, slices
             )
-        return
-    _walk_slices(factory, walk, None, report, options, clock, slices, on_batch)
-
-
-def _walk_slices(
-    factory: sessionmaker[Session],
-    walk: Walk,
-    batches: StatementBatches | None,
-    report: RunReport,
-    options: RunOptions,
-    clock: Clock,
-    slices: SliceWidth,
-    on_batch: ProgressCallback | None,
-) -> None:
-    after = WALK_START
-    while True:
-        done, until = _run_batch(
-            factory, walk, batches, report, options, clock, after, slices
-        )
-        if done.rows and on_batch is not None:
-            on_batch(report)
-        if done.rows == options.batch_size and done.last is not None:
-            after = done.last
-            continue
-        # Only a batch that filled may stop before its slice's end.
-        assert until is not None
-        if until == WALK_END:
-            return
-        after = until
+            if done.rows and on_batch is not None:
+                on_batch(report)
+            if done.rows == options.batch_size and done.last is not None:
+                after = done.last
+                continue
+            # Only a batch that filled may stop before its slice's end.
+            assert until is not None
+            if until == WALK_END:
+                return
+            after = until
 
 
 class SliceWidth:
