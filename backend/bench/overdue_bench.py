@@ -24,6 +24,7 @@ from rich.console import Console
 from app.db.engine import make_engine
 from app.db.migrations import upgrade_to_head
 from app.settings import normalize_database_url
+from bench.dataset import ROW_ORDERS
 from bench.report import (
     BenchResult,
     markdown,
@@ -94,6 +95,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="measure every phase this many times on the same data set and "
         "report the median (default: 1)",
     )
+    parser.add_argument(
+        "--row-order",
+        choices=ROW_ORDERS,
+        default="random",
+        help="random: ids unrelated to due dates (default); issued: ids and "
+        "rows in issue order, as a table grows",
+    )
     parser.add_argument("--json", type=Path, help="where to write the results JSON")
     parser.add_argument(
         "--markdown", action="store_true", help="also print Markdown tables"
@@ -129,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             start_method=args.start_method,
             profile_dir=args.profile,
             rounds=args.rounds,
+            row_order=args.row_order,
         )
         result = run_benchmark(config)
         print_result(result, console)

@@ -128,6 +128,7 @@ class BenchResult:
     build_s: float
     batch_sizes: tuple[int, ...]
     rounds: int = 1
+    row_order: str = "random"
     phases: list[PhaseRow] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
@@ -328,6 +329,7 @@ def title(result: BenchResult) -> str:
         f"+{result.newly_overdue:,} the next day; sample {result.sample_invoices:,} "
         f"invoices of {result.sample_businesses} businesses; "
         f"data set built in {result.build_s:.0f} s"
+        + ("; rows in issue order" if result.row_order == "issued" else "")
         + (f"; median of {result.rounds} rounds" if result.rounds > 1 else "")
     )
 

@@ -58,6 +58,7 @@ class BenchConfig:
     start_method: str = "spawn"
     profile_dir: Path | None = None
     rounds: int = 1
+    row_order: str = "random"
 
 
 class Scenario:
@@ -70,6 +71,7 @@ class Scenario:
             businesses=config.businesses,
             overdue_fraction=config.overdue_fraction,
             newly_due_fraction=config.newly_due_fraction,
+            row_order=config.row_order,
         )
         self.today = self.spec.instant
         self.next_day = self.spec.instant + timedelta(days=1)
@@ -85,6 +87,7 @@ class Scenario:
             build_s=0.0,
             batch_sizes=config.batch_sizes,
             rounds=config.rounds,
+            row_order=config.row_order,
         )
         self.round = 1
 

@@ -80,7 +80,7 @@ def test_benchmark_command_on_sqlite_reports_agreeing_phases(
         *("--invoices", str(INVOICES), "--businesses", str(BUSINESSES)),
         *("--sample", str(SAMPLE), "--json", str(out), "--markdown"),
         *("--batch-sizes", *map(str, BATCH_SIZES)),
-        *("--rounds", "2"),
+        *("--rounds", "2", "--row-order", "issued"),
     ]
 
     code = main(args)
@@ -88,6 +88,7 @@ def test_benchmark_command_on_sqlite_reports_agreeing_phases(
     (report,) = json.loads(out.read_text())["results"]
     assert code == 0
     assert report["database"] == "sqlite"
+    assert report["row_order"] == "issued"
     _assert_phases_agree(report)
     _assert_sane_numbers(report)
     # Every phase but the start-up baseline ran once a round, each round
@@ -99,7 +100,9 @@ def test_benchmark_command_on_sqlite_reports_agreeing_phases(
         "round 2",
     }
     assert len(report["ratios_by_round"][str(BATCH_SIZES[0])]) == 2
-    assert "| phase | batch | round 1 | round 2 |" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "| phase | batch | round 1 | round 2 |" in printed
+    assert "rows in issue order; median of 2 rounds" in printed
 
 
 def test_benchmark_command_refuses_zero_rounds(
@@ -127,5 +130,6 @@ def test_benchmark_on_postgres_reports_agreeing_phases(
 
     report = result.to_dict()
     assert report["database"] == "postgresql"
+    assert report["row_order"] == "random"
     _assert_phases_agree(report)
     _assert_sane_numbers(report)
