@@ -179,8 +179,8 @@ def _drawn_invoices(spec: DatasetSpec) -> Iterator[dict[str, Any]]:
 def _ids_in_issue_order(spec: DatasetSpec) -> array[int]:
     """For each invoice as drawn, its id when ids follow (issue_date, draw).
 
-    One extra pass of the generator, keeping one integer per invoice rather
-    than the rows, so memory stays at a few bytes an invoice.
+    One extra pass of the generator that keeps one integer per invoice
+    (about 40 bytes at 1M invoices, against a kilobyte for a row as a dict).
     """
     count = spec.invoices
     keys = [
