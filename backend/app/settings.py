@@ -47,6 +47,7 @@ SCHEDULER_DEFAULTS: dict[str, Any] = {
     "overdue_invoice_batch_size": 100,
     "overdue_invoice_reminder_days": (1,),
     "overdue_invoice_stale_run_seconds": 300,
+    "overdue_invoice_parallelism": 1,
 }
 
 
@@ -111,6 +112,18 @@ def parse_positive_int(raw: Any) -> int:
     return number
 
 
+MAX_PARALLELISM = 8
+
+
+def parse_parallelism(raw: Any) -> int:
+    number = _positive_whole_number(raw)
+    if number is None or number > MAX_PARALLELISM:
+        raise ValueError(
+            f"must be a whole number from 1 to {MAX_PARALLELISM}, got {raw!r}"
+        )
+    return number
+
+
 def parse_reminder_days(raw: Any) -> tuple[int, ...]:
     """`1,7,14,30` → (1, 7, 14, 30): positive, distinct, sorted."""
     items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
@@ -131,6 +144,7 @@ SCHEDULER_PARSERS: dict[str, Callable[[Any], Any]] = {
     "overdue_invoice_batch_size": parse_positive_int,
     "overdue_invoice_reminder_days": parse_reminder_days,
     "overdue_invoice_stale_run_seconds": parse_positive_int,
+    "overdue_invoice_parallelism": parse_parallelism,
 }
 
 
@@ -157,6 +171,7 @@ class Settings(BaseSettings):
     overdue_invoice_batch_size: int = 100
     overdue_invoice_reminder_days: Annotated[tuple[int, ...], NoDecode] = (1,)
     overdue_invoice_stale_run_seconds: int = 300
+    overdue_invoice_parallelism: int = 1
     scheduler_enabled: bool = True
     api_tokens: Annotated[tuple[str, ...], NoDecode] = ()
     environment: Environment = Environment.DEVELOPMENT

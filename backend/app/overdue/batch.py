@@ -324,13 +324,18 @@ def _mark_overdue(session: Session, invoice_ids: list[int], now: datetime) -> in
     return result.rowcount
 
 
+# The live counts grow by each batch's own, in the batch's transaction: they
+# count exactly the committed batches, however many parts of a walk are
+# being worked at once.
 RECORD_PROGRESS = (
     update(JobExecutionLog)
     .where(JobExecutionLog.id == bindparam("run_id", type_=JobExecutionLog.id.type))
     .values(
         heartbeat_at=bindparam("beat_at", type_=UtcDateTime()),
-        invoices_processed=bindparam("processed", type_=Integer()),
-        notifications_created=bindparam("created", type_=Integer()),
+        invoices_processed=JobExecutionLog.invoices_processed
+        + bindparam("processed", type_=Integer()),
+        notifications_created=JobExecutionLog.notifications_created
+        + bindparam("created", type_=Integer()),
     )
 )
 
@@ -338,7 +343,10 @@ RECORD_PROGRESS = (
 def record_progress(
     session: Session, run_id: uuid.UUID, *, now: datetime, processed: int, created: int
 ) -> None:
-    """Heartbeat and live counts, in the batch's own transaction."""
+    """Heartbeat, and the batch's `processed` and `created` added to the live counts.
+
+    In the batch's own transaction.
+    """
     params = {"run_id": run_id, "beat_at": now, "processed": processed}
     session.connection().execute(RECORD_PROGRESS, {**params, "created": created})
 
@@ -365,6 +373,7 @@ def one_statement_batch(walk: Walk) -> Select[Any]:
     the key where the slice ends (NULL when it reached the end of the walk).
     The text is built by messages.OverdueColumns, the same text
     overdue_message gives. It takes Walk.walked_params and batch_params.
+    The heartbeat adds the batch's counts to the run's live counts.
     """
     walked = walk.walked
     # Looked up per row by key: a join would hash every customer each batch.
@@ -436,8 +445,8 @@ def one_statement_batch(walk: Walk) -> Select[Any]:
     progress = (
         RECORD_PROGRESS.where(exists(select(batch.c.id)))
         .values(
-            invoices_processed=bindparam("processed", type_=Integer()) + _count(batch),
-            notifications_created=bindparam("created", type_=Integer())
+            invoices_processed=JobExecutionLog.invoices_processed + _count(batch),
+            notifications_created=JobExecutionLog.notifications_created
             + _count(inserted),
         )
         .cte("progress")
@@ -508,17 +517,10 @@ def _count(rows: Any) -> Any:
 
 
 def batch_params(
-    run_id: uuid.UUID, *, now: datetime, beat_at: datetime, processed: int, created: int
+    run_id: uuid.UUID, *, now: datetime, beat_at: datetime
 ) -> dict[str, Any]:
-    """one_statement_batch's own parameters: the run, its instant, its counts so far."""
-    return {
-        "run_id": run_id,
-        "run_instant": now,
-        "moved_at": now,
-        "beat_at": beat_at,
-        "processed": processed,
-        "created": created,
-    }
+    """one_statement_batch's own parameters: the run, its instant, the heartbeat."""
+    return {"run_id": run_id, "run_instant": now, "moved_at": now, "beat_at": beat_at}
 
 
 def run_one_statement_batch(

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    Connection,
     Date,
     Integer,
     Select,
@@ -148,9 +149,12 @@ class StageThresholds:
         return case(*whens, else_=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class WalkKey:
-    """Where a walk over open invoices stopped: the last row's (due_date, id)."""
+    """Where a walk over open invoices stopped: the last row's (due_date, id).
+
+    Keys order as the walk reads them: by due date, then by id.
+    """
 
     due_date: date
     id: int
@@ -265,6 +269,11 @@ def _past_due_open_after(latest: date) -> list[ColumnElement[bool]]:
     ]
 
 
+def _in_part() -> ColumnElement[bool]:
+    """Up to the key bound as `end`: the last key of the walk's part (WALK_END)."""
+    return _walk_key() <= _bound("end")
+
+
 class Walk:
     """The statements of one run's walk over open past-due invoices, built once.
 
@@ -288,31 +297,79 @@ class Walk:
     The walk is keyed, not paginated: `slice_end`'s OFFSET and `walked`'s
     LIMIT count index entries from the current key, never from the start,
     so they read at most one slice of the index.
+
+    A walk may be cut into parts (see `parts`), each a range of keys ending
+    at `end`, walked on its own connection; the slices of a part stop at its
+    end as the slices of a whole walk stop at the last open invoice.
     """
 
     def __init__(self, dates: LocalDates, stages: tuple[int, ...], limit: int) -> None:
         self.slice_end: Select[date | None, int] = (
             select(Invoice.due_date, Invoice.id)
-            .where(*_past_due_open_after(dates.latest))
+            .where(*_past_due_open_after(dates.latest), _in_part())
             .order_by(Invoice.due_date, Invoice.id)
             .offset(bindparam("skip", type_=Integer()))
             .limit(1)
+        )
+        self.entries = select(func.count()).where(
+            *_past_due_open_after(dates.latest), _in_part()
         )
         self.work = work_batch_query(dates, stages, limit=limit)
         self.limit = limit
         self.walked = walked_slice(dates, stages, limit=limit)
 
     @staticmethod
-    def slice_params(after: WalkKey, width: int) -> dict[str, Any]:
-        return {**_key_params("after", after), "skip": width - 1}
+    def slice_params(
+        after: WalkKey, width: int, end: WalkKey = WALK_END
+    ) -> dict[str, Any]:
+        return {
+            **_key_params("after", after),
+            **_key_params("end", end),
+            "skip": width - 1,
+        }
 
     @staticmethod
     def work_params(after: WalkKey, until: WalkKey) -> dict[str, Any]:
         return {**_key_params("after", after), **_key_params("until", until)}
 
     @staticmethod
-    def walked_params(after: WalkKey, width: int) -> dict[str, Any]:
-        return {**_key_params("after", after), "width": width}
+    def walked_params(
+        after: WalkKey, width: int, end: WalkKey = WALK_END
+    ) -> dict[str, Any]:
+        bounds = _key_params("after", after) | _key_params("end", end)
+        return {**bounds, "width": width}
+
+    def parts(self, connection: Connection, count: int) -> list[WalkPart]:
+        """The walk cut into up to `count` parts holding as many entries each.
+
+        One count of the index range, then one keyed OFFSET per cut: reads
+        of the index alone, before any batch. A part holds at least one
+        batch's worth of entries, so a short walk is not cut at all. The
+        parts cover every key from WALK_START to WALK_END, so an invoice
+        added while the parts are walked is in exactly one of them.
+        """
+        whole = _key_params("after", WALK_START) | _key_params("end", WALK_END)
+        entries = connection.execute(self.entries, whole).scalar_one()
+        count = max(1, min(count, entries // self.limit))
+        ends: list[WalkKey] = []
+        for number in range(1, count):
+            width = entries * number // count
+            cut = connection.execute(
+                self.slice_end, self.slice_params(WALK_START, width)
+            ).first()
+            if cut is not None:
+                ends.append(WalkKey(cut.due_date, cut.id))
+        ends.append(WALK_END)
+        starts = [WALK_START, *ends[:-1]]
+        return [WalkPart(start, end) for start, end in zip(starts, ends, strict=True)]
+
+
+@dataclass(frozen=True)
+class WalkPart:
+    """The keys after `start`, up to and including `end`."""
+
+    start: WalkKey
+    end: WalkKey
 
 
 def _key_params(name: str, key: WalkKey) -> dict[str, Any]:
@@ -414,7 +471,7 @@ def walked_slice(dates: LocalDates, stages: tuple[int, ...], *, limit: int) -> C
             dates.today_expression().label("today"),
             Invoice.customer_id.in_(_PAUSED_CUSTOMERS).label("paused"),
         )
-        .where(*_past_due_open_after(dates.latest))
+        .where(*_past_due_open_after(dates.latest), _in_part())
         .order_by(Invoice.due_date, Invoice.id)
         .limit(bindparam("width", type_=Integer()))
         .subquery("scanned")

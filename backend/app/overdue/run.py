@@ -6,7 +6,8 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +36,14 @@ from app.overdue.batch import (
     write_batch,
 )
 from app.overdue.error_log import ErrorLog
-from app.overdue.rule import WALK_END, WALK_START, Walk, WalkKey, local_dates
+from app.overdue.rule import (
+    WALK_END,
+    WALK_START,
+    Walk,
+    WalkKey,
+    WalkPart,
+    local_dates,
+)
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +58,7 @@ class RunOptions:
     default_timezone: str = "UTC"
     stale_after: timedelta = timedelta(seconds=300)
     dry_run: bool = False
+    parallelism: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings, *, dry_run: bool = False) -> RunOptions:
@@ -59,6 +68,7 @@ class RunOptions:
             default_timezone=settings.overdue_invoice_timezone,
             stale_after=timedelta(seconds=settings.overdue_invoice_stale_run_seconds),
             dry_run=dry_run,
+            parallelism=settings.overdue_invoice_parallelism,
         )
 
 
@@ -78,6 +88,10 @@ class RunReport:
     batches: int = 0
     errors: ErrorLog = field(default_factory=ErrorLog)
     planned: list[PlannedNotification] = field(default_factory=list)
+    # Held by whichever part of the walk is changing the report.
+    lock: threading.Lock = field(
+        default_factory=threading.Lock, repr=False, compare=False
+    )
 
     @property
     def duration_seconds(self) -> float:
@@ -190,23 +204,98 @@ def _walk(
     work query's cost is bounded by its slice whatever the planner guesses;
     where there is no work the slices widen, so a backlog with nothing new
     is crossed in a few queries, and they narrow again where work is dense.
+
+    On PostgreSQL, outside a dry run, the walk is cut into
+    `options.parallelism` parts of as many entries each, walked at once on
+    connections of their own (see _walk_in_parts).
     """
     with factory() as session:
         dates = local_dates(session, report.started_at, options.default_timezone)
         on_postgresql = session.get_bind().dialect.name == "postgresql"
     walk = Walk(dates, options.reminder_days, options.batch_size)
-    slices = SliceWidth(options.batch_size)
     in_one_statement = on_postgresql and not options.dry_run
-    statements = _statement_batches(factory, walk) if in_one_statement else None
-    with statements or nullcontext() as batches:
-        after = WALK_START
-        while True:
+    walking = _PartWalk(factory, walk, report, options, clock, on_batch)
+    if not in_one_statement:
+        walking.through(WalkPart(WALK_START, WALK_END), batches=None)
+        return
+    parts = [WalkPart(WALK_START, WALK_END)]
+    if options.parallelism > 1:
+        with factory() as session:
+            parts = walk.parts(session.connection(), options.parallelism)
+    if len(parts) == 1:
+        walking.in_statements(parts[0])
+        return
+    _walk_in_parts(walking, parts)
+
+
+def _walk_in_parts(walking: _PartWalk, parts: list[WalkPart]) -> None:
+    """Each part on a thread and a connection of its own; the first failure ends all.
+
+    A part that fails stops the others after their current batch, and its
+    exception becomes the run's. So does an interruption of the run's own
+    thread, once every part has stopped: nothing is left writing after the
+    run's log row is closed.
+    """
+    with ThreadPoolExecutor(len(parts), thread_name_prefix="overdue-walk") as pool:
+        futures = [pool.submit(walking.in_statements, part) for part in parts]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+        finally:
+            # Done, failed or interrupted: any part still going stops between
+            # batches, and the run waits for it.
+            walking.stop.set()
+            wait(futures)
+    for future in futures:
+        failure = future.exception()
+        if failure is not None:
+            raise failure
+
+
+class _PartWalk:
+    """What every part of one run's walk shares, and the walk of one part."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        walk: Walk,
+        report: RunReport,
+        options: RunOptions,
+        clock: Clock,
+        on_batch: ProgressCallback | None,
+    ) -> None:
+        self.factory = factory
+        self.walk = walk
+        self.report = report
+        self.options = options
+        self.clock = clock
+        self.on_batch = on_batch
+        self.stop = threading.Event()
+
+    def in_statements(self, part: WalkPart) -> None:
+        """The part's batches as one statement each, on a connection of its own."""
+        with _statement_batches(self.factory, self.walk) as batches:
+            self.through(part, batches)
+
+    def through(self, part: WalkPart, batches: StatementBatches | None) -> None:
+        """Walk `part` batch by batch, until its end or until the run stops."""
+        after = part.start
+        slices = SliceWidth(self.options.batch_size)
+        while not self.stop.is_set():
             done, until = _run_batch(
-                factory, walk, batches, report, options, clock, after, slices
+                self.factory,
+                self.walk,
+                batches,
+                self.report,
+                self.options,
+                self.clock,
+                after,
+                part.end,
+                slices,
             )
-            if done.rows and on_batch is not None:
-                on_batch(report)
-            if done.rows == options.batch_size and done.last is not None:
+            if done.rows and self.on_batch is not None:
+                with self.report.lock:
+                    self.on_batch(self.report)
+            if done.rows == self.options.batch_size and done.last is not None:
                 after = done.last
                 continue
             # Only a batch that filled may stop before its slice's end.
@@ -313,9 +402,13 @@ def _run_batch(
     options: RunOptions,
     clock: Clock,
     after: WalkKey,
+    end: WalkKey,
     slices: SliceWidth,
 ) -> tuple[SliceDone, WalkKey | None]:
     """One batch from the slice after `after`, and where that slice ends.
+
+    The slice stops at `end`, the last key of the walk's part; past it the
+    slice's end is WALK_END.
 
     With `batches` the batch is one statement that also finds the slice's
     end; without, the slice's end is found first and the batch's rows are
@@ -327,15 +420,17 @@ def _run_batch(
     try:
         if batches is not None:
             done, until = _apply_in_one_statement(
-                batches, walk.walked_params(after, slices.width), report, options, clock
+                batches,
+                walk.walked_params(after, slices.width, end),
+                report,
+                options,
+                clock,
             )
         else:
             with factory() as session:
                 connection = session.connection()
-                until = _slice_end(connection, walk, after, slices.width)
-                rows = connection.execute(
-                    walk.work, walk.work_params(after, until)
-                ).all()
+                until = _slice_end(connection, walk, after, slices.width, end)
+                rows = _work(connection, walk, after, min(until, end))
                 done = NOTHING_DONE
                 if rows:
                     result = _apply(session, rows, report, options, clock)
@@ -345,18 +440,20 @@ def _run_batch(
             raise
         _log_batch_retry(report, exc)
         if rows is None:
-            rows, until = _rows_of_slice(factory, walk, after, slices.width, until)
+            rows, until = _rows_of_slice(factory, walk, after, slices.width, end, until)
         result = _apply_row_by_row(factory, rows, report, options, clock)
         done = _done(rows, result)
     slices.follow(done.rows, done.read)
     if done.rows:
-        report.add(done.rows, done.result)
+        with report.lock:
+            report.add(done.rows, done.result)
+            batch_number = report.batches
         logger.debug(
             "batch done",
             extra={
                 "event": "run_batch",
                 "run_id": str(report.run_id),
-                "batch": report.batches,
+                "batch": batch_number,
             },
         )
     return done, until
@@ -367,23 +464,31 @@ def _rows_of_slice(
     walk: Walk,
     after: WalkKey,
     width: int,
+    end: WalkKey,
     until: WalkKey | None,
 ) -> tuple[Sequence[Row[Any]], WalkKey]:
     """A failed batch's rows read again, for the row-by-row retry."""
     with factory() as session:
         connection = session.connection()
         if until is None:
-            until = _slice_end(connection, walk, after, width)
-        rows = connection.execute(walk.work, walk.work_params(after, until)).all()
+            until = _slice_end(connection, walk, after, width, end)
+        rows = _work(connection, walk, after, min(until, end))
     return rows, until
 
 
+def _work(
+    connection: Connection, walk: Walk, after: WalkKey, until: WalkKey
+) -> Sequence[Row[Any]]:
+    return connection.execute(walk.work, walk.work_params(after, until)).all()
+
+
 def _slice_end(
-    connection: Connection, walk: Walk, after: WalkKey, width: int
+    connection: Connection, walk: Walk, after: WalkKey, width: int, end: WalkKey
 ) -> WalkKey:
-    """The key of the `width`-th open invoice after `after`, or WALK_END."""
-    end = connection.execute(walk.slice_end, walk.slice_params(after, width)).first()
-    return WALK_END if end is None else WalkKey(end.due_date, end.id)
+    """The key of the `width`-th open invoice in (after, end], or WALK_END."""
+    params = walk.slice_params(after, width, end)
+    found = connection.execute(walk.slice_end, params).first()
+    return WALK_END if found is None else WalkKey(found.due_date, found.id)
 
 
 def _done(rows: Sequence[Row[Any]], result: BatchResult) -> SliceDone:
@@ -400,13 +505,7 @@ def _apply_in_one_statement(
     clock: Clock,
 ) -> tuple[SliceDone, WalkKey | None]:
     """The batch's writes, heartbeat and live counts: one statement, one transaction."""
-    progress = batch_params(
-        report.run_id,
-        now=report.started_at,
-        beat_at=clock(),
-        processed=report.invoices_processed,
-        created=report.notifications_created,
-    )
+    progress = batch_params(report.run_id, now=report.started_at, beat_at=clock())
     return run_one_statement_batch(
         batches.connection,
         batches.statement,
@@ -431,8 +530,8 @@ def _apply(
         session,
         report.run_id,
         now=clock(),
-        processed=report.invoices_processed + len(rows),
-        created=report.notifications_created + result.created * (not options.dry_run),
+        processed=len(rows),
+        created=0 if options.dry_run else result.created,
     )
     session.commit()
     return result
@@ -455,11 +554,12 @@ def _apply_row_by_row(
                 if _is_connection_failure(exc):
                     raise
                 session.rollback()
-                report.errors.add_invoice(
-                    invoice_id=row.id,
-                    invoice_number=row.invoice_number,
-                    reason=str(exc),
-                )
+                with report.lock:
+                    report.errors.add_invoice(
+                        invoice_id=row.id,
+                        invoice_number=row.invoice_number,
+                        reason=str(exc),
+                    )
                 continue
         merged.created += result.created
         merged.statuses_changed += result.statuses_changed

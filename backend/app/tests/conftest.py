@@ -98,6 +98,19 @@ def postgres_url(postgres_migrated_url: str) -> str:
 
 
 @pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on an empty PostgreSQL database, for tests of PostgreSQL alone."""
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_session_factory(postgres_engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(postgres_engine)
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine

@@ -23,6 +23,7 @@ ALL_VARIABLES = (
     "OVERDUE_INVOICE_TIMEZONE",
     "OVERDUE_INVOICE_REMINDER_DAYS",
     "OVERDUE_INVOICE_STALE_RUN_SECONDS",
+    "OVERDUE_INVOICE_PARALLELISM",
     "SCHEDULER_ENABLED",
     "API_TOKENS",
     "ENVIRONMENT",
@@ -48,6 +49,7 @@ def test_defaults_match_the_design() -> None:
     assert settings.overdue_invoice_batch_size == 100
     assert settings.overdue_invoice_reminder_days == (1,)
     assert settings.overdue_invoice_stale_run_seconds == 300
+    assert settings.overdue_invoice_parallelism == 1
     assert settings.scheduler_enabled is True
     assert settings.api_tokens == ()
     assert settings.environment is Environment.DEVELOPMENT
@@ -67,6 +69,7 @@ def test_every_variable_is_read_from_the_environment(
         "OVERDUE_INVOICE_TIMEZONE": "Europe/Berlin",
         "OVERDUE_INVOICE_REMINDER_DAYS": "30, 1,7,14",
         "OVERDUE_INVOICE_STALE_RUN_SECONDS": "90",
+        "OVERDUE_INVOICE_PARALLELISM": "8",
         "SCHEDULER_ENABLED": "false",
         "API_TOKENS": "alpha, beta",
         "ENVIRONMENT": "production",
@@ -85,6 +88,7 @@ def test_every_variable_is_read_from_the_environment(
     assert settings.overdue_invoice_timezone == "Europe/Berlin"
     assert settings.overdue_invoice_reminder_days == (1, 7, 14, 30)
     assert settings.overdue_invoice_stale_run_seconds == 90
+    assert settings.overdue_invoice_parallelism == 8
     assert settings.scheduler_enabled is False
     assert settings.api_tokens == ("alpha", "beta")
     assert settings.environment is Environment.PRODUCTION
@@ -133,6 +137,9 @@ def test_platform_postgres_urls_use_psycopg_3(given: str, expected: str) -> None
             "overdue_invoice_stale_run_seconds",
             300,
         ),
+        ("OVERDUE_INVOICE_PARALLELISM", "0", "overdue_invoice_parallelism", 1),
+        ("OVERDUE_INVOICE_PARALLELISM", "9", "overdue_invoice_parallelism", 1),
+        ("OVERDUE_INVOICE_PARALLELISM", "two", "overdue_invoice_parallelism", 1),
         (
             "OVERDUE_INVOICE_SCHEDULE_VALUE",
             "0 0 31 2 *",

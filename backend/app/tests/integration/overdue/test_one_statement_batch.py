@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.engine import make_engine, make_session_factory
 from app.invoices.models import Invoice, InvoiceStatus
 from app.money import currency_styles, known_currencies
 from app.notifications.models import Notification
@@ -54,18 +52,6 @@ from app.tests.support.overdue import run
 
 pytestmark = pytest.mark.postgres
 AS_OF = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def pg_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_factory(pg_engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(pg_engine)
 
 
 def _sql_text(engine: Engine, facts: OverdueFacts) -> tuple[str, str]:
@@ -115,7 +101,7 @@ words = st.text(
     days=st.integers(1, 5000),
 )
 def test_the_sql_text_is_the_python_text(
-    pg_engine: Engine,
+    postgres_engine: Engine,
     invoice_id: int,
     invoice_number: str,
     customer_name: str,
@@ -128,17 +114,17 @@ def test_the_sql_text_is_the_python_text(
         invoice_id, invoice_number, customer_name, balance_due, currency, due_date, days
     )
 
-    title, message = _sql_text(pg_engine, facts)
+    title, message = _sql_text(postgres_engine, facts)
 
     assert (title, message) == (overdue_title(facts), overdue_message(facts))
 
 
 def test_a_run_writes_the_python_text_in_every_zone_and_currency(
-    pg_factory: sessionmaker[Session],
+    postgres_session_factory: sessionmaker[Session],
 ) -> None:
     clock = FakeClock(AS_OF)
     expected: dict[int, OverdueFacts] = {}
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         for zone, currency in [
             ("Pacific/Auckland", "JPY"),
             ("America/Los_Angeles", "EUR"),
@@ -167,9 +153,9 @@ def test_a_run_writes_the_python_text_in_every_zone_and_currency(
                 )
         session.commit()
 
-    report = run(pg_factory, clock, stages=(1, 30), batch_size=5)
+    report = run(postgres_session_factory, clock, stages=(1, 30), batch_size=5)
 
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         written = session.execute(
             select(Notification.invoice_id, Notification.title, Notification.message)
         ).all()
@@ -180,10 +166,10 @@ def test_a_run_writes_the_python_text_in_every_zone_and_currency(
 
 
 def test_two_writers_of_one_batch_make_one_notification_each(
-    pg_engine: Engine, pg_factory: sessionmaker[Session]
+    postgres_engine: Engine, postgres_session_factory: sessionmaker[Session]
 ) -> None:
     """The second writer waits on the first's unique key, then skips, not fails."""
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         customer = make_customer(session, business=make_business(session))
         due = AS_OF.date() - timedelta(days=3)
         ids = {make_invoice(session, customer=customer, due_date=due).id for _ in "abc"}
@@ -192,9 +178,9 @@ def test_two_writers_of_one_batch_make_one_notification_each(
     statement = one_statement_batch(walk)
     params = {
         **walk.walked_params(WALK_START, 100),
-        **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0),
+        **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF),
     }
-    first, second = pg_factory(), pg_factory()
+    first, second = postgres_session_factory(), postgres_session_factory()
     second_pid = second.connection().exec_driver_sql("SELECT pg_backend_pid()")
     pid = second_pid.scalar_one()
     first_done, _ = run_one_statement_batch(first.connection(), statement, params, 10)
@@ -205,7 +191,7 @@ def test_two_writers_of_one_batch_make_one_notification_each(
         )
     )
     waiting.start()
-    _wait_until_blocked(pg_engine, pid)
+    _wait_until_blocked(postgres_engine, pid)
     first.commit()
     waiting.join(timeout=30)
     second.commit()
@@ -218,7 +204,7 @@ def test_two_writers_of_one_batch_make_one_notification_each(
         0,
         0,
     )
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         notified = session.scalars(select(Notification.invoice_id)).all()
         statuses = set(session.scalars(select(Invoice.status)))
     assert sorted(notified) == sorted(ids)
@@ -226,10 +212,10 @@ def test_two_writers_of_one_batch_make_one_notification_each(
 
 
 def test_a_batch_moves_statuses_without_touching_any_index(
-    pg_factory: sessionmaker[Session],
+    postgres_session_factory: sessionmaker[Session],
 ) -> None:
     """Sent to overdue changes no indexed column, so each move is a HOT update."""
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         customer = make_customer(session, business=make_business(session))
         due = AS_OF.date() - timedelta(days=3)
         for status in [InvoiceStatus.SENT, InvoiceStatus.VIEWED, InvoiceStatus.SENT]:
@@ -239,14 +225,14 @@ def test_a_batch_moves_statuses_without_touching_any_index(
     statement = one_statement_batch(walk)
     params = {
         **walk.walked_params(WALK_START, 100),
-        **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0),
+        **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF),
     }
     hot_updates = text(
         "SELECT pg_stat_get_xact_tuples_updated('invoices'::regclass), "
         "pg_stat_get_xact_tuples_hot_updated('invoices'::regclass)"
     )
 
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         done, _ = run_one_statement_batch(session.connection(), statement, params, 10)
         updated, hot = session.execute(hot_updates).one()
         session.commit()
@@ -267,14 +253,14 @@ def _wait_until_blocked(engine: Engine, pid: int) -> None:
 
 
 def _batch_params() -> dict[str, object]:
-    return batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF, processed=0, created=0)
+    return batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF)
 
 
 def test_a_batch_stops_at_its_limit_and_a_short_one_finds_the_slice_end(
-    pg_factory: sessionmaker[Session],
+    postgres_session_factory: sessionmaker[Session],
 ) -> None:
     """Work past the batch's limit is left for the next batch, even the last entry."""
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         business = make_business(session)
         customer = make_customer(session, business=business)
         paused = make_customer(session, business=business, reminders_paused=True)
@@ -286,7 +272,7 @@ def test_a_batch_stops_at_its_limit_and_a_short_one_finds_the_slice_end(
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=2)
     statement = one_statement_batch(walk)
     done = []
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         for after, width in [(WALK_START, 4), (keys[1], 2), (keys[4], 5)]:
             params = {**walk.walked_params(after, width), **_batch_params()}
             done.append(
@@ -304,10 +290,10 @@ def test_a_batch_stops_at_its_limit_and_a_short_one_finds_the_slice_end(
 
 
 def test_a_walk_of_one_statement_batches_covers_every_invoice_once(
-    pg_factory: sessionmaker[Session],
+    postgres_session_factory: sessionmaker[Session],
 ) -> None:
     """Slices narrower and wider than a batch, each key taken by one batch only."""
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         customer = make_customer(session, business=make_business(session))
         paused = make_customer(
             session, business=make_business(session), reminders_paused=True
@@ -320,7 +306,7 @@ def test_a_walk_of_one_statement_batches_covers_every_invoice_once(
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=3)
     statement = one_statement_batch(walk)
     after, seen = WALK_START, 0
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         for width in [4, 2, 9, 3, 50, 50]:
             params = {**walk.walked_params(after, width), **_batch_params()}
             done, until = run_one_statement_batch(
@@ -339,11 +325,11 @@ def test_a_walk_of_one_statement_batches_covers_every_invoice_once(
 
 
 def test_a_rerun_reads_no_notification_and_no_customer_row(
-    pg_engine: Engine, pg_factory: sessionmaker[Session]
+    postgres_engine: Engine, postgres_session_factory: sessionmaker[Session]
 ) -> None:
     """Cost follows new work: reminded and paused invoices are passed on the row."""
     clock = FakeClock(AS_OF)
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         business = make_business(session)
         customer = make_customer(session, business=business)
         paused = make_customer(session, business=business, reminders_paused=True)
@@ -352,20 +338,20 @@ def test_a_rerun_reads_no_notification_and_no_customer_row(
             make_invoice(session, customer=customer, due_date=due)
             make_invoice(session, customer=paused, due_date=due)
         session.commit()
-    first = run(pg_factory, clock, stages=(1, 7))
+    first = run(postgres_session_factory, clock, stages=(1, 7))
     # A backend's counters also hold its earlier, unflushed transactions: the
     # rerun gets a connection of its own.
-    pg_engine.dispose()
+    postgres_engine.dispose()
     scans = text(
         "SELECT pg_stat_get_xact_numscans("
         "'uq_notifications_invoice_id_kind_stage'::regclass), "
         "pg_stat_get_xact_numscans('pk_customers'::regclass)"
     )
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1, 7), limit=100)
     statement = one_statement_batch(walk)
 
-    with pg_factory() as session:
+    with postgres_session_factory() as session:
         params = {**walk.walked_params(WALK_START, 1000), **_batch_params()}
         done, until = run_one_statement_batch(
             session.connection(), statement, params, 100
