@@ -23,7 +23,7 @@ from rich.console import Console
 
 from app.db.engine import make_engine
 from app.db.migrations import upgrade_to_head
-from app.settings import normalize_database_url
+from app.settings import MAX_PARALLELISM, normalize_database_url
 from bench.dataset import ROW_ORDERS
 from bench.report import (
     BenchResult,
@@ -102,6 +102,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="random: ids unrelated to due dates (default); issued: ids and "
         "rows in issue order, as a table grows",
     )
+    parser.add_argument(
+        "--parallelism",
+        type=int,
+        default=1,
+        help="the runs' OVERDUE_INVOICE_PARALLELISM, from 1 to "
+        f"{MAX_PARALLELISM} (default: 1)",
+    )
     parser.add_argument("--json", type=Path, help="where to write the results JSON")
     parser.add_argument(
         "--markdown", action="store_true", help="also print Markdown tables"
@@ -117,6 +124,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("give --database-url or set DATABASE_URL")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, not {args.rounds}")
+    if not 1 <= args.parallelism <= MAX_PARALLELISM:
+        parser.error(
+            f"--parallelism must be from 1 to {MAX_PARALLELISM}, not {args.parallelism}"
+        )
     return args
 
 
@@ -138,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile_dir=args.profile,
             rounds=args.rounds,
             row_order=args.row_order,
+            parallelism=args.parallelism,
         )
         result = run_benchmark(config)
         print_result(result, console)

@@ -37,6 +37,7 @@ class PhaseSpec:
     batch_size: int = 100
     default_timezone: str = "UTC"
     profile_to: Path | None = None
+    parallelism: int = 1
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def _run(engine: Engine, spec: PhaseSpec) -> Measured:
         reminder_days=spec.stages,
         batch_size=spec.batch_size,
         default_timezone=spec.default_timezone,
+        parallelism=spec.parallelism,
     )
     factory = make_session_factory(engine)
     start = perf_counter()
@@ -139,7 +141,7 @@ def _run(engine: Engine, spec: PhaseSpec) -> Measured:
         invoices_processed=report.invoices_processed,
         notifications_created=report.notifications_created,
         statuses_changed=report.statuses_changed,
-        detail={"batches": report.batches},
+        detail={"batches": report.batches, "parts": report.parts},
     )
 
 

@@ -129,6 +129,7 @@ class BenchResult:
     batch_sizes: tuple[int, ...]
     rounds: int = 1
     row_order: str = "random"
+    parallelism: int = 1
     phases: list[PhaseRow] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
@@ -330,6 +331,11 @@ def title(result: BenchResult) -> str:
         f"invoices of {result.sample_businesses} businesses; "
         f"data set built in {result.build_s:.0f} s"
         + ("; rows in issue order" if result.row_order == "issued" else "")
+        + (
+            f"; runs in up to {result.parallelism} parts at once"
+            if result.parallelism > 1
+            else ""
+        )
         + (f"; median of {result.rounds} rounds" if result.rounds > 1 else "")
     )
 

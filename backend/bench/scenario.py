@@ -59,6 +59,7 @@ class BenchConfig:
     profile_dir: Path | None = None
     rounds: int = 1
     row_order: str = "random"
+    parallelism: int = 1
 
 
 class Scenario:
@@ -88,6 +89,7 @@ class Scenario:
             batch_sizes=config.batch_sizes,
             rounds=config.rounds,
             row_order=config.row_order,
+            parallelism=config.parallelism,
         )
         self.round = 1
 
@@ -226,6 +228,7 @@ class Scenario:
             batch_size=batch_size or 1,
             default_timezone=self.spec.default_timezone,
             profile_to=self._profile_path(name, kind, batch_size),
+            parallelism=self.config.parallelism,
         )
         label = name if batch_size is None else f"{name} (batch {batch_size})"
         if self.config.rounds > 1:

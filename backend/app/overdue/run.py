@@ -86,6 +86,8 @@ class RunReport:
     would_create: int = 0
     statuses_changed: int = 0
     batches: int = 0
+    # How many parts the walk was cut into (OVERDUE_INVOICE_PARALLELISM).
+    parts: int = 1
     errors: ErrorLog = field(default_factory=ErrorLog)
     planned: list[PlannedNotification] = field(default_factory=list)
     # Held by whichever part of the walk is changing the report.
@@ -222,6 +224,7 @@ def _walk(
     if options.parallelism > 1:
         with factory() as session:
             parts = walk.parts(session.connection(), options.parallelism)
+    report.parts = len(parts)
     if len(parts) == 1:
         walking.in_statements(parts[0])
         return

@@ -50,7 +50,7 @@ def _assert_phases_agree(report: dict[str, Any]) -> None:
     assert report["newly_overdue"] > 0
     sample = report["sample_invoices"]
     assert 0 < sample <= report["overdue"]
-    for size in BATCH_SIZES:
+    for size in report["batch_sizes"]:
         assert _created(report, FIRST, size) == _created(report, FLOOR, None)
         assert _created(report, RERUN, size) == 0
         assert _created(report, MORE, size) == report["newly_overdue"]
@@ -63,7 +63,7 @@ def _assert_sane_numbers(report: dict[str, Any]) -> None:
     for row in report["phases"]:
         assert row["measured"]["wall_s"] > 0, row["phase"]
         assert 0 < row["peak_rss_mb"] < 1024, row["phase"]
-    for size in BATCH_SIZES:
+    for size in report["batch_sizes"]:
         ratios = report["ratios"][str(size)]
         assert ratios["run_over_floor"] > 0
         assert ratios["first_over_rerun"] > 0
@@ -133,3 +133,35 @@ def test_benchmark_on_postgres_reports_agreeing_phases(
     assert report["row_order"] == "random"
     _assert_phases_agree(report)
     _assert_sane_numbers(report)
+
+
+@pytest.mark.postgres
+def test_benchmark_on_postgres_with_runs_in_parts_at_once(
+    bench_postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+    args = [
+        *("--database-url", bench_postgres_url, "--json", str(out)),
+        *("--invoices", str(INVOICES), "--businesses", str(BUSINESSES)),
+        *("--sample", str(SAMPLE), "--batch-sizes", "5", "--parallelism", "2"),
+    ]
+
+    code = main(args)
+
+    (report,) = json.loads(out.read_text())["results"]
+    assert code == 0
+    assert report["parallelism"] == 2
+    _assert_phases_agree(report)
+    runs = [row for row in report["phases"] if row["phase"] in (FIRST, SAMPLE_RUN)]
+    assert [row["measured"]["detail"]["parts"] for row in runs] == [2, 2]
+    assert "runs in up to 2 parts at once" in capsys.readouterr().out
+
+
+def test_benchmark_command_refuses_parallelism_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    with pytest.raises(SystemExit):
+        main(["--database-url", url, "--parallelism", "9"])
+
+    assert "--parallelism must be from 1 to 8, not 9" in capsys.readouterr().err
