@@ -21,6 +21,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Float,
     Integer,
     Select,
     SQLColumnExpression,
@@ -33,6 +34,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tablesample,
+    text,
     tuple_,
 )
 from sqlalchemy.orm import Session
@@ -274,6 +277,10 @@ def _in_part() -> ColumnElement[bool]:
     return _walk_key() <= _bound("end")
 
 
+# About how many of the invoices table's rows Walk.parts samples.
+SAMPLED_ROWS = 20_000
+
+
 class Walk:
     """The statements of one run's walk over open past-due invoices, built once.
 
@@ -311,9 +318,7 @@ class Walk:
             .offset(bindparam("skip", type_=Integer()))
             .limit(1)
         )
-        self.entries = select(func.count()).where(
-            *_past_due_open_after(dates.latest), _in_part()
-        )
+        self.sampled_keys = _sampled_keys(dates.latest)
         self.work = work_batch_query(dates, stages, limit=limit)
         self.limit = limit
         self.walked = walked_slice(dates, stages, limit=limit)
@@ -339,29 +344,57 @@ class Walk:
         bounds = _key_params("after", after) | _key_params("end", end)
         return {**bounds, "width": width}
 
-    def parts(self, connection: Connection, count: int) -> list[WalkPart]:
-        """The walk cut into up to `count` parts holding as many entries each.
+    def parts(
+        self, connection: Connection, count: int, sample_rows: int = SAMPLED_ROWS
+    ) -> list[WalkPart]:
+        """PostgreSQL: the walk cut into up to `count` parts of about as many entries.
 
-        One count of the index range, then one keyed OFFSET per cut: reads
-        of the index alone, before any batch. A part holds at least one
-        batch's worth of entries, so a short walk is not cut at all. The
+        The cuts are quantiles of the walk's keys in a sample of the
+        invoices table's pages (about `sample_rows` rows), not of the walk
+        itself: counting the walk's index range reads the row of every
+        entry whose page changed since the last VACUUM, which right after a
+        run costs as much as walking it. A table that small is read whole,
+        and its parts hold exactly as many entries each. A part holds at
+        least a batch's worth of entries, so a short walk is not cut. The
         parts cover every key from WALK_START to WALK_END, so an invoice
-        added while the parts are walked is in exactly one of them.
+        added while they are walked is in exactly one of them.
         """
-        whole = _key_params("after", WALK_START) | _key_params("end", WALK_END)
-        entries = connection.execute(self.entries, whole).scalar_one()
-        count = max(1, min(count, entries // self.limit))
-        ends: list[WalkKey] = []
-        for number in range(1, count):
-            width = entries * number // count
-            cut = connection.execute(
-                self.slice_end, self.slice_params(WALK_START, width)
-            ).first()
-            if cut is not None:
-                ends.append(WalkKey(cut.due_date, cut.id))
+        table_rows = connection.execute(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"),
+            {"name": Invoice.__tablename__},
+        ).scalar_one()
+        percent = 100.0
+        if table_rows > sample_rows:
+            percent = 100.0 * sample_rows / table_rows
+        keys = [
+            WalkKey(row.due_date, row.id)
+            for row in connection.execute(self.sampled_keys, {"percent": percent})
+        ]
+        entries = int(len(keys) * 100.0 / percent)
+        # Each cut is a sampled key, and no two parts end at the same one.
+        count = max(1, min(count, entries // self.limit, len(keys)))
+        ends = [keys[len(keys) * number // count - 1] for number in range(1, count)]
         ends.append(WALK_END)
         starts = [WALK_START, *ends[:-1]]
         return [WalkPart(start, end) for start, end in zip(starts, ends, strict=True)]
+
+
+def _sampled_keys(latest: date) -> Select[Any]:
+    """The walk's keys in a sample of the table's pages, in walk order.
+
+    REPEATABLE: the same table gives the same sample, so the same parts.
+    """
+    sampled = tablesample(
+        Invoice.__table__,
+        func.system(bindparam("percent", type_=Float())),
+        name="sampled",
+        seed=literal(0),
+    )
+    return (
+        select(sampled.c.due_date, sampled.c.id)
+        .where(sampled.c.is_open, sampled.c.due_date < latest)
+        .order_by(sampled.c.due_date, sampled.c.id)
+    )
 
 
 @dataclass(frozen=True)

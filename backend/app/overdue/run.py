@@ -612,7 +612,7 @@ def _close(factory: sessionmaker[Session], report: RunReport) -> None:
             extra={"event": "run_close_failed", "run_id": str(report.run_id)},
         )
         return
-    _log_event("run finished", report, status=str(report.status))
+    _log_event("run finished", report, status=str(report.status), parts=report.parts)
 
 
 def _write_outcome(

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.executions.models import JobExecutionLog, RunStatus
 from app.invoices.models import Invoice, InvoiceStatus
-from app.overdue.rule import WALK_END, WALK_START, Walk, WalkPart, local_dates
+from app.overdue.rule import (
+    WALK_END,
+    WALK_START,
+    Walk,
+    WalkKey,
+    WalkPart,
+    local_dates,
+)
 from app.overdue.run import RunOptions, RunReport, run_overdue_invoices
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
@@ -70,17 +77,34 @@ def test_parts_cover_the_walk_in_turn_with_as_many_entries_each(
         _overdue_invoices(session, clock, 30)
         walk = Walk(local_dates(session, clock(), "UTC"), (1,), limit=5)
         parts = walk.parts(session.connection(), 3)
-        sizes = [
-            session.execute(
-                walk.entries, walk.slice_params(part.start, 1, part.end)
-            ).scalar_one()
-            for part in parts
-        ]
+        rows = session.execute(select(Invoice.due_date, Invoice.id)).all()
+    keys = [WalkKey(due, invoice_id) for due, invoice_id in rows if due is not None]
+    sizes = [sum(part.start < key <= part.end for key in keys) for part in parts]
 
     assert parts[0].start == WALK_START
     assert parts[-1].end == WALK_END
     assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
     assert sizes == [10, 10, 10]
+
+
+def test_parts_of_a_sampled_table_still_cover_the_walk_in_turn(
+    postgres_session_factory: sessionmaker[Session], clock: FakeClock
+) -> None:
+    """Past sample_rows the cuts come from a sample of pages: approximate sizes."""
+    with postgres_session_factory() as session:
+        _overdue_invoices(session, clock, 600)
+        session.connection().exec_driver_sql("ANALYZE invoices")
+        walk = Walk(local_dates(session, clock(), "UTC"), (1,), limit=5)
+        # Half the table's pages.
+        parts = walk.parts(session.connection(), 4, sample_rows=300)
+        ids = set(session.scalars(select(Invoice.id)))
+
+    assert 1 < len(parts) <= 4
+    assert parts[0].start == WALK_START
+    assert parts[-1].end == WALK_END
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
+    assert all(a.end < b.end for a, b in zip(parts, parts[1:], strict=False))
+    assert {part.end.id for part in parts[:-1]} <= ids
 
 
 @pytest.mark.parametrize(("invoices", "expected"), [(4, 1), (12, 2), (40, 8)])
