@@ -46,6 +46,7 @@ from app.overdue.messages import (
     overdue_title,
 )
 from app.overdue.rule import WALK_END, WALK_START, Walk, WalkKey, local_dates
+from app.overdue.run import _statement_batches
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
 from app.tests.support.overdue import run
@@ -362,3 +363,36 @@ def test_a_rerun_reads_no_notification_and_no_customer_row(
     assert first.notifications_created == 20
     assert (done.rows, until) == (0, WALK_END)
     assert (probes, customer_reads) == (0, 0)
+
+
+def test_the_walk_probes_notifications_by_their_index_even_when_there_are_none(
+    postgres_session_factory: sessionmaker[Session],
+) -> None:
+    """An empty table makes a sequential scan look free; the walk must not use one.
+
+    A plan kept from then would scan every notification the run had made so
+    far for each invoice of every batch.
+    """
+    with postgres_session_factory() as session:
+        customer = make_customer(session, business=make_business(session))
+        for _ in range(3):
+            make_invoice(session, customer=customer, due_date=AS_OF.date())
+        # Known to be empty, as autovacuum finds a table emptied: a table
+        # never analyzed is planned as if it had ten pages.
+        session.execute(text("ANALYZE notifications"))
+        session.commit()
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
+    params = {**walk.walked_params(WALK_START, 100), **_batch_params()}
+
+    with _statement_batches(postgres_session_factory, walk) as batches:
+        compiled = batches.statement.compile(dialect=batches.connection.dialect)
+        expanded = compiled.construct_expanded_state(params)
+        plan = batches.connection.exec_driver_sql(
+            f"EXPLAIN {expanded.statement}", expanded.parameters
+        )
+        lines = [line.strip() for line in plan.scalars()]
+
+    reads = [line for line in lines if "Scan" in line and " on notifications " in line]
+    assert reads, lines
+    unique_key = "uq_notifications_invoice_id_kind_stage"
+    assert all(f"Scan using {unique_key} on notifications" in line for line in reads)

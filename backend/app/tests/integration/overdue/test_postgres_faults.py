@@ -61,10 +61,10 @@ def _invoices(factory: sessionmaker[Session], count: int) -> list[int]:
 
 @contextmanager
 def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
-    """Count checkouts; note each connection's autocommit and plan_cache_mode on return.
+    """Count checkouts; note each connection's autocommit and planning on return.
 
-    A returned connection reads "transactions, auto" when left as the pool
-    gave it out.
+    A returned connection reads "transactions, auto, on" (plan_cache_mode,
+    enable_seqscan) when left as the pool gave it out.
     """
     checkouts: list[int] = []
     returned: list[str] = []
@@ -78,7 +78,9 @@ def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
         mode = "autocommit" if dbapi_connection.autocommit else "transactions"
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SHOW plan_cache_mode")
-            returned.append(f"{mode}, {cursor.fetchone()[0]}")
+            plans = cursor.fetchone()[0]
+            cursor.execute("SHOW enable_seqscan")
+            returned.append(f"{mode}, {plans}, {cursor.fetchone()[0]}")
         dbapi_connection.rollback()
 
     event.listen(engine, "checkout", on_checkout)
@@ -224,7 +226,7 @@ def test_the_walk_holds_one_connection_whatever_the_number_of_batches(
     assert len(checkouts) <= 6
     # The walk's autocommit and generic plans are its own: no connection
     # goes back to the pool with them.
-    assert returned == ["transactions, auto"] * len(checkouts)
+    assert returned == ["transactions, auto, on"] * len(checkouts)
 
 
 def test_a_failed_batch_hands_every_connection_back_as_it_was(
@@ -244,4 +246,4 @@ def test_a_failed_batch_hands_every_connection_back_as_it_was(
     assert notification_count(pg_factory) == 39
     # The failed batch is retried one invoice a session, beside the walk's.
     assert len(checkouts) <= 6 + 5
-    assert returned == ["transactions, auto"] * len(checkouts)
+    assert returned == ["transactions, auto, on"] * len(checkouts)
