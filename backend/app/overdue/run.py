@@ -358,34 +358,35 @@ class StatementBatches:
     statement: Select[Any]
 
 
-# The walk's own connection plans its one statement in two ways of its own,
-# set for it and reset before it goes back to the pool:
-#
-# - psycopg prepares a statement run five times on one connection;
-#   PostgreSQL would still plan the batch statement afresh for each batch
-#   (about 3 ms), because a plan for the actual bounds always looks cheaper
-#   than a generic one. Their plans are the same: an ordered range scan of
-#   ix_invoices_open_due.
-# - The probe for a notification already sent must read the unique index of
-#   notifications, never the table. Planned while the table is empty (a new
-#   installation, or every notification deleted and vacuumed away), a
-#   sequential scan looks free, and a prepared statement keeps that plan
-#   while the run's own inserts make each probe longer: 0.3-1 s a batch
-#   within a thousand batches at 1M invoices, until autovacuum analyzed the
-#   table. With sequential scans off, the statement reads every table it can
-#   through an index; the few businesses of a time zone are still scanned.
-WALK_PLANNING = (
-    "SET plan_cache_mode = force_generic_plan",
-    "SET enable_seqscan = off",
-)
-PLANNING_AS_BEFORE = ("RESET plan_cache_mode", "RESET enable_seqscan")
+# psycopg prepares a statement run five times on one connection; PostgreSQL
+# would still plan the batch statement afresh for each batch (about 3 ms),
+# because a plan for the actual bounds always looks cheaper than a generic
+# one. Their plans are the same: an ordered range scan of ix_invoices_open_due.
+# Set for the walk's own connection (see _statement_batches).
+GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
 
 
+# A generic plan is made with the table sizes of the moment it is made, and
+# is kept until the tables' statistics change. The probe for a notification
+# already sent reads the notifications table by sequential scan when the
+# table looks empty (a new installation, or every notification deleted and
+# vacuumed away). A pooled connection that kept the statement prepared from
+# an earlier run replans it at the next run's first batch: with the table
+# emptied since, each probe then read every notification the run had made
+# so far, and a 5 s run at 1M invoices took 4 to 6 minutes, until autovacuum
+# analyzed the table. So the walk's connection leaves the pool for good: the
+# next walk gets a new one, on which psycopg prepares the batch statement at
+# its sixth batch, after five planned on the table as it is. Limitation: a
+# table still all but empty by then keeps the scan until autovacuum
+# analyzes it.
 @contextmanager
 def _statement_batches(
     factory: sessionmaker[Session], walk: Walk
 ) -> Iterator[StatementBatches]:
-    """The walk's connection, from the pool and back to it as it was.
+    """The walk's own connection, out of the pool and closed when the walk ends.
+
+    One new connection per walk (a few milliseconds) leaves no plan, setting
+    or prepared statement behind for the pool's other users or the next run.
 
     Limitation: a connection lost between two batches ends the run, where a
     session per batch would have reconnected; the next run does the rest.
@@ -394,23 +395,9 @@ def _statement_batches(
         connection = session.connection(
             execution_options={"isolation_level": "AUTOCOMMIT"}
         )
-        for setting in WALK_PLANNING:
-            connection.exec_driver_sql(setting)
-        try:
-            yield StatementBatches(connection, one_statement_batch(walk))
-        finally:
-            _reset_planning(connection)
-
-
-def _reset_planning(connection: Connection) -> None:
-    """Leave the pooled connection as it was; one that cannot be reset is dropped."""
-    if connection.invalidated:
-        return
-    try:
-        for setting in PLANNING_AS_BEFORE:
-            connection.exec_driver_sql(setting)
-    except DBAPIError:
-        connection.invalidate()
+        connection.detach()
+        connection.exec_driver_sql(GENERIC_PLANS)
+        yield StatementBatches(connection, one_statement_batch(walk))
 
 
 def _run_batch(

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.engine import make_engine, make_session_factory
 from app.invoices.models import Invoice, InvoiceStatus
 from app.money import currency_styles, known_currencies
 from app.notifications.models import Notification
@@ -46,7 +47,7 @@ from app.overdue.messages import (
     overdue_title,
 )
 from app.overdue.rule import WALK_END, WALK_START, Walk, WalkKey, local_dates
-from app.overdue.run import _statement_batches
+from app.overdue.run import StatementBatches, _statement_batches
 from app.tests.support.clock import FakeClock
 from app.tests.support.factories import make_business, make_customer, make_invoice
 from app.tests.support.overdue import run
@@ -365,34 +366,37 @@ def test_a_rerun_reads_no_notification_and_no_customer_row(
     assert (probes, customer_reads) == (0, 0)
 
 
-def test_the_walk_probes_notifications_by_their_index_even_when_there_are_none(
-    postgres_session_factory: sessionmaker[Session],
-) -> None:
-    """An empty table makes a sequential scan look free; the walk must not use one.
+def test_each_walk_prepares_its_statement_afresh(postgres_url: str) -> None:
+    """A plan kept from an earlier run may have been made for other table sizes.
 
-    A plan kept from then would scan every notification the run had made so
-    far for each invoice of every batch.
+    A pool of one connection: had the first walk's gone back to it, the
+    second walk would have been given it, prepared statement and all.
     """
-    with postgres_session_factory() as session:
+    engine = make_engine(postgres_url, pool_size=1, max_overflow=0)
+    factory = make_session_factory(engine)
+    with factory() as session:
         customer = make_customer(session, business=make_business(session))
-        for _ in range(3):
-            make_invoice(session, customer=customer, due_date=AS_OF.date())
-        # Known to be empty, as autovacuum finds a table emptied: a table
-        # never analyzed is planned as if it had ten pages.
-        session.execute(text("ANALYZE notifications"))
+        due = AS_OF.date() - timedelta(days=3)
+        for _ in range(12):
+            make_invoice(session, customer=customer, due_date=due)
         session.commit()
-        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
-    params = {**walk.walked_params(WALK_START, 100), **_batch_params()}
+        walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=1)
+    count_prepared = "SELECT count(*) FROM pg_prepared_statements"
+    try:
+        with _statement_batches(factory, walk) as batches:
+            _batches_from_the_start(batches, walk, 8)
+            prepared_by_the_first = batches.connection.exec_driver_sql(count_prepared)
+            assert prepared_by_the_first.scalar_one() >= 1
+        with _statement_batches(factory, walk) as batches:
+            at_start = batches.connection.exec_driver_sql(count_prepared).scalar_one()
+            _batches_from_the_start(batches, walk, 8)
+    finally:
+        engine.dispose()
 
-    with _statement_batches(postgres_session_factory, walk) as batches:
-        compiled = batches.statement.compile(dialect=batches.connection.dialect)
-        expanded = compiled.construct_expanded_state(params)
-        plan = batches.connection.exec_driver_sql(
-            f"EXPLAIN {expanded.statement}", expanded.parameters
-        )
-        lines = [line.strip() for line in plan.scalars()]
+    assert at_start == 0
 
-    reads = [line for line in lines if "Scan" in line and " on notifications " in line]
-    assert reads, lines
-    unique_key = "uq_notifications_invoice_id_kind_stage"
-    assert all(f"Scan using {unique_key} on notifications" in line for line in reads)
+
+def _batches_from_the_start(batches: StatementBatches, walk: Walk, count: int) -> None:
+    params = {**walk.walked_params(WALK_START, 2), **_batch_params()}
+    for _ in range(count):
+        run_one_statement_batch(batches.connection, batches.statement, params, 1)

@@ -60,17 +60,22 @@ def _invoices(factory: sessionmaker[Session], count: int) -> list[int]:
 
 
 @contextmanager
-def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
-    """Count checkouts; note each connection's autocommit and planning on return.
+def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str], list[int]]]:
+    """Count checkouts and detaches; note each connection's autocommit and
+    plan_cache_mode on return.
 
-    A returned connection reads "transactions, auto, on" (plan_cache_mode,
-    enable_seqscan) when left as the pool gave it out.
+    A returned connection reads "transactions, auto" when left as the pool
+    gave it out; a detached one leaves the pool and is closed, not returned.
     """
     checkouts: list[int] = []
     returned: list[str] = []
+    detached: list[int] = []
 
     def on_checkout(*_: Any) -> None:
         checkouts.append(1)
+
+    def on_detach(*_: Any) -> None:
+        detached.append(1)
 
     def on_checkin(dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is None:  # invalidated: it will not be used again
@@ -78,18 +83,18 @@ def pool_traffic(engine: Engine) -> Iterator[tuple[list[int], list[str]]]:
         mode = "autocommit" if dbapi_connection.autocommit else "transactions"
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SHOW plan_cache_mode")
-            plans = cursor.fetchone()[0]
-            cursor.execute("SHOW enable_seqscan")
-            returned.append(f"{mode}, {plans}, {cursor.fetchone()[0]}")
+            returned.append(f"{mode}, {cursor.fetchone()[0]}")
         dbapi_connection.rollback()
 
     event.listen(engine, "checkout", on_checkout)
     event.listen(engine, "checkin", on_checkin)
+    event.listen(engine, "detach", on_detach)
     try:
-        yield checkouts, returned
+        yield checkouts, returned, detached
     finally:
         event.remove(engine, "checkout", on_checkout)
         event.remove(engine, "checkin", on_checkin)
+        event.remove(engine, "detach", on_detach)
 
 
 def _start_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
@@ -215,7 +220,7 @@ def test_the_walk_holds_one_connection_whatever_the_number_of_batches(
 ) -> None:
     _invoices(pg_factory, 40)
 
-    with pool_traffic(pg_engine) as (checkouts, returned):
+    with pool_traffic(pg_engine) as (checkouts, returned, detached):
         report = run_overdue_invoices(
             pg_factory, RunOptions(batch_size=2), clock=FakeClock(AS_OF)
         )
@@ -224,9 +229,11 @@ def test_the_walk_holds_one_connection_whatever_the_number_of_batches(
     assert report.notifications_created == 40
     # Opening, dating, walking and closing the run: not one checkout a batch.
     assert len(checkouts) <= 6
-    # The walk's autocommit and generic plans are its own: no connection
-    # goes back to the pool with them.
-    assert returned == ["transactions, auto, on"] * len(checkouts)
+    # The walk's autocommit, generic plans and prepared statement are its
+    # own: its connection leaves the pool, and every other one goes back as
+    # it was given out.
+    assert len(detached) == 1
+    assert returned == ["transactions, auto"] * (len(checkouts) - 1)
 
 
 def test_a_failed_batch_hands_every_connection_back_as_it_was(
@@ -235,7 +242,7 @@ def test_a_failed_batch_hands_every_connection_back_as_it_was(
     ids = _invoices(pg_factory, 40)
     reject_notifications_for(pg_engine, [ids[13]])
 
-    with pool_traffic(pg_engine) as (checkouts, returned):
+    with pool_traffic(pg_engine) as (checkouts, returned, detached):
         report = run_overdue_invoices(
             pg_factory, RunOptions(batch_size=5), clock=FakeClock(AS_OF)
         )
@@ -246,4 +253,5 @@ def test_a_failed_batch_hands_every_connection_back_as_it_was(
     assert notification_count(pg_factory) == 39
     # The failed batch is retried one invoice a session, beside the walk's.
     assert len(checkouts) <= 6 + 5
-    assert returned == ["transactions, auto, on"] * len(checkouts)
+    assert len(detached) == 1
+    assert returned == ["transactions, auto"] * (len(checkouts) - 1)
