@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -110,3 +111,33 @@ def test_an_as_of_without_offset_is_refused_naming_the_option(
 
     assert result.returncode == 2
     assert "--as-of" in result.stderr
+
+
+def test_parallelism_from_the_environment_cuts_a_postgresql_walk_only(
+    database_url: str, db: tuple[Engine, sessionmaker[Session]]
+) -> None:
+    _invoices(db[1], 30)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "OVERDUE_INVOICE_PARALLELISM": "2",
+        "OVERDUE_INVOICE_BATCH_SIZE": "5",
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-m", "app", "run-once", "--as-of", AS_OF.isoformat()]
+
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    finished = [
+        json.loads(line)
+        for line in (result.stdout + result.stderr).splitlines()
+        if '"run_finished"' in line
+    ]
+    assert [event["parts"] for event in finished] == [
+        2 if database_url.startswith("postgresql") else 1
+    ]
+    assert notification_count(db[1]) == 30
