@@ -436,7 +436,7 @@ def _run_batch(
             with factory() as session:
                 connection = session.connection()
                 until = _slice_end(connection, walk, after, slices.width, end)
-                rows = _work(connection, walk, after, min(until, end))
+                rows = _work(connection, walk, after, until, end)
                 done = NOTHING_DONE
                 if rows:
                     result = _apply(session, rows, report, options, clock)
@@ -478,14 +478,16 @@ def _rows_of_slice(
         connection = session.connection()
         if until is None:
             until = _slice_end(connection, walk, after, width, end)
-        rows = _work(connection, walk, after, min(until, end))
+        rows = _work(connection, walk, after, until, end)
     return rows, until
 
 
 def _work(
-    connection: Connection, walk: Walk, after: WalkKey, until: WalkKey
+    connection: Connection, walk: Walk, after: WalkKey, until: WalkKey, end: WalkKey
 ) -> Sequence[Row[Any]]:
-    return connection.execute(walk.work, walk.work_params(after, until)).all()
+    """The rows needing work in (after, until], and never past the part's `end`."""
+    bounds = walk.work_params(after, min(until, end))
+    return connection.execute(walk.work, bounds).all()
 
 
 def _slice_end(
