@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
 from app.db.base import UtcDateTime
+from app.db.compiled import CompiledStatement
 from app.db.upsert import insert_ignoring_conflicts
 from app.executions.models import JobExecutionLog
 from app.invoices.models import Invoice, InvoiceStatus
@@ -524,9 +525,12 @@ def batch_params(
 
 
 def run_one_statement_batch(
-    connection: Connection, statement: Select[Any], params: dict[str, Any], limit: int
+    connection: Connection,
+    batch: CompiledStatement,
+    params: dict[str, Any],
+    limit: int,
 ) -> tuple[SliceDone, WalkKey | None]:
-    """Execute one_statement_batch, whose batches hold `limit` rows.
+    """Execute one_statement_batch, compiled once, whose batches hold `limit` rows.
 
     On a connection in autocommit the statement is its own transaction;
     otherwise the caller commits.
@@ -534,7 +538,7 @@ def run_one_statement_batch(
     Returns what the batch did and where its slice ends: WALK_END past the
     last open invoice, None when the batch filled before the slice's end.
     """
-    row = connection.execute(statement, params).one()
+    row = batch.execute(connection, params).one()
     result = BatchResult(created=row.created, statuses_changed=row.moved)
     last = None if row.last_id is None else WalkKey(row.last_due_date, row.last_id)
     until: WalkKey | None = None

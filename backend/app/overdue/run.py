@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select
+from sqlalchemy import Connection, Row
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock, system_clock
+from app.db.compiled import CompiledStatement
 from app.executions.models import OVERDUE_JOB_NAME, RunStatus, RunTrigger
 from app.executions.repository import (
     RunCounts,
@@ -207,31 +209,40 @@ def _walk(
     where there is no work the slices widen, so a backlog with nothing new
     is crossed in a few queries, and they narrow again where work is dense.
 
-    On PostgreSQL, outside a dry run, the walk is cut into
+    On PostgreSQL (psycopg), outside a dry run, the walk is cut into
     `options.parallelism` parts of as many entries each, walked at once on
     connections of their own (see _walk_in_parts).
     """
     with factory() as session:
         dates = local_dates(session, report.started_at, options.default_timezone)
-        on_postgresql = session.get_bind().dialect.name == "postgresql"
+        dialect = session.get_bind().dialect
     walk = Walk(dates, options.reminder_days, options.batch_size)
-    in_one_statement = on_postgresql and not options.dry_run
     walking = _PartWalk(factory, walk, report, options, clock, on_batch)
-    if not in_one_statement:
+    if not _in_one_statement(dialect, options):
         walking.through(WalkPart(WALK_START, WALK_END), batches=None)
         return
+    # Once for every part: compiling costs as much as a few batches.
+    statement = CompiledStatement.of(one_statement_batch(walk), dialect)
     parts = [WalkPart(WALK_START, WALK_END)]
     if options.parallelism > 1:
         with factory() as session:
             parts = walk.parts(session.connection(), options.parallelism)
     report.parts = len(parts)
     if len(parts) == 1:
-        walking.in_statements(parts[0])
+        walking.in_statements(parts[0], statement)
         return
-    _walk_in_parts(walking, parts)
+    _walk_in_parts(walking, parts, statement)
 
 
-def _walk_in_parts(walking: _PartWalk, parts: list[WalkPart]) -> None:
+def _in_one_statement(dialect: Dialect, options: RunOptions) -> bool:
+    """Whether each batch is one statement (batch.one_statement_batch)."""
+    on_psycopg = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    return on_psycopg and not options.dry_run
+
+
+def _walk_in_parts(
+    walking: _PartWalk, parts: list[WalkPart], statement: CompiledStatement
+) -> None:
     """Each part on a thread and a connection of its own; the first failure ends all.
 
     A part that fails stops the others after their current batch, and its
@@ -240,7 +251,9 @@ def _walk_in_parts(walking: _PartWalk, parts: list[WalkPart]) -> None:
     run's log row is closed.
     """
     with ThreadPoolExecutor(len(parts), thread_name_prefix="overdue-walk") as pool:
-        futures = [pool.submit(walking.in_statements, part) for part in parts]
+        futures = [
+            pool.submit(walking.in_statements, part, statement) for part in parts
+        ]
         try:
             wait(futures, return_when=FIRST_EXCEPTION)
         finally:
@@ -274,9 +287,9 @@ class _PartWalk:
         self.on_batch = on_batch
         self.stop = threading.Event()
 
-    def in_statements(self, part: WalkPart) -> None:
+    def in_statements(self, part: WalkPart, statement: CompiledStatement) -> None:
         """The part's batches as one statement each, on a connection of its own."""
-        with _statement_batches(self.factory, self.walk) as batches:
+        with _statement_batches(self.factory, statement) as batches:
             self.through(part, batches)
 
     def through(self, part: WalkPart, batches: StatementBatches | None) -> None:
@@ -355,7 +368,7 @@ class StatementBatches:
     """
 
     connection: Connection
-    statement: Select[Any]
+    statement: CompiledStatement
 
 
 # psycopg prepares a statement run five times on one connection; PostgreSQL
@@ -381,7 +394,7 @@ GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
 # analyzes it.
 @contextmanager
 def _statement_batches(
-    factory: sessionmaker[Session], walk: Walk
+    factory: sessionmaker[Session], statement: CompiledStatement
 ) -> Iterator[StatementBatches]:
     """The walk's own connection, out of the pool and closed when the walk ends.
 
@@ -397,7 +410,7 @@ def _statement_batches(
         )
         connection.detach()
         connection.exec_driver_sql(GENERIC_PLANS)
-        yield StatementBatches(connection, one_statement_batch(walk))
+        yield StatementBatches(connection, statement)
 
 
 def _run_batch(

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.compiled import CompiledStatement
 from app.db.engine import make_engine, make_session_factory
 from app.invoices.models import Invoice, InvoiceStatus
 from app.money import currency_styles, known_currencies
@@ -177,7 +178,7 @@ def test_two_writers_of_one_batch_make_one_notification_each(
         ids = {make_invoice(session, customer=customer, due_date=due).id for _ in "abc"}
         session.commit()
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
-    statement = one_statement_batch(walk)
+        statement = _compiled(session, walk)
     params = {
         **walk.walked_params(WALK_START, 100),
         **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF),
@@ -224,7 +225,7 @@ def test_a_batch_moves_statuses_without_touching_any_index(
             make_invoice(session, customer=customer, due_date=due, status=status)
         session.commit()
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=10)
-    statement = one_statement_batch(walk)
+        statement = _compiled(session, walk)
     params = {
         **walk.walked_params(WALK_START, 100),
         **batch_params(uuid.uuid4(), now=AS_OF, beat_at=AS_OF),
@@ -272,7 +273,7 @@ def test_a_batch_stops_at_its_limit_and_a_short_one_finds_the_slice_end(
         session.commit()
         keys = [WalkKey(due, i.id) for i in sorted(made, key=lambda i: i.id)]
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=2)
-    statement = one_statement_batch(walk)
+        statement = _compiled(session, walk)
     done = []
     with postgres_session_factory() as session:
         for after, width in [(WALK_START, 4), (keys[1], 2), (keys[4], 5)]:
@@ -306,7 +307,7 @@ def test_a_walk_of_one_statement_batches_covers_every_invoice_once(
             make_invoice(session, customer=paused, due_date=due)
         session.commit()
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=3)
-    statement = one_statement_batch(walk)
+        statement = _compiled(session, walk)
     after, seen = WALK_START, 0
     with postgres_session_factory() as session:
         for width in [4, 2, 9, 3, 50, 50]:
@@ -351,7 +352,7 @@ def test_a_rerun_reads_no_notification_and_no_customer_row(
     )
     with postgres_session_factory() as session:
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1, 7), limit=100)
-    statement = one_statement_batch(walk)
+        statement = _compiled(session, walk)
 
     with postgres_session_factory() as session:
         params = {**walk.walked_params(WALK_START, 1000), **_batch_params()}
@@ -381,19 +382,24 @@ def test_each_walk_prepares_its_statement_afresh(postgres_url: str) -> None:
             make_invoice(session, customer=customer, due_date=due)
         session.commit()
         walk = Walk(local_dates(session, AS_OF, "UTC"), (1,), limit=1)
+        statement = _compiled(session, walk)
     count_prepared = "SELECT count(*) FROM pg_prepared_statements"
     try:
-        with _statement_batches(factory, walk) as batches:
+        with _statement_batches(factory, statement) as batches:
             _batches_from_the_start(batches, walk, 8)
             prepared_by_the_first = batches.connection.exec_driver_sql(count_prepared)
             assert prepared_by_the_first.scalar_one() >= 1
-        with _statement_batches(factory, walk) as batches:
+        with _statement_batches(factory, statement) as batches:
             at_start = batches.connection.exec_driver_sql(count_prepared).scalar_one()
             _batches_from_the_start(batches, walk, 8)
     finally:
         engine.dispose()
 
     assert at_start == 0
+
+
+def _compiled(session: Session, walk: Walk) -> CompiledStatement:
+    return CompiledStatement.of(one_statement_batch(walk), session.get_bind().dialect)
 
 
 def _batches_from_the_start(batches: StatementBatches, walk: Walk, count: int) -> None:

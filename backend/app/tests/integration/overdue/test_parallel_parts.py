@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.compiled import CompiledStatement
 from app.executions.models import JobExecutionLog, RunStatus
 from app.invoices.models import Invoice, InvoiceStatus
 from app.overdue.rule import (
@@ -151,6 +153,44 @@ def test_parts_worked_at_once_create_what_one_walk_creates(
     assert statuses == {InvoiceStatus.OVERDUE}
     assert logged is not None
     assert (logged.invoices_processed, logged.notifications_created) == (60, 60)
+
+
+def test_every_batch_of_every_part_sends_one_text_compiled_once(
+    postgres_engine: Engine,
+    postgres_session_factory: sessionmaker[Session],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No batch renders or converts the large statement again: each sends its values."""
+    with postgres_session_factory() as session:
+        _overdue_invoices(session, clock, 40)
+    compiled: list[CompiledStatement] = []
+    compile_statement = CompiledStatement.of
+
+    def compile_and_count(statement: Any, dialect: Any) -> CompiledStatement:
+        compiled.append(compile_statement(statement, dialect))
+        return compiled[-1]
+
+    monkeypatch.setattr(CompiledStatement, "of", compile_and_count)
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        if "INSERT INTO notifications" in args[2]:
+            sent.append(args[2])
+
+    event.listen(postgres_engine, "before_cursor_execute", record)
+    try:
+        report = run_overdue_invoices(
+            postgres_session_factory, _options(parallelism=2), clock=clock
+        )
+    finally:
+        event.remove(postgres_engine, "before_cursor_execute", record)
+
+    assert (report.parts, report.notifications_created) == (2, 40)
+    assert len(compiled) == 1
+    assert len(sent) >= report.batches == 8
+    assert set(sent) == {compiled[0].text}
+    assert "$1" in compiled[0].text and "%(" not in compiled[0].text
 
 
 def test_live_counts_add_up_every_part_s_committed_batches(
