@@ -47,7 +47,7 @@ SCHEDULER_DEFAULTS: dict[str, Any] = {
     "overdue_invoice_batch_size": 100,
     "overdue_invoice_reminder_days": (1,),
     "overdue_invoice_stale_run_seconds": 300,
-    "overdue_invoice_parallelism": 1,
+    "overdue_invoice_parallelism": 2,
 }
 
 
@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     overdue_invoice_batch_size: int = 100
     overdue_invoice_reminder_days: Annotated[tuple[int, ...], NoDecode] = (1,)
     overdue_invoice_stale_run_seconds: int = 300
-    overdue_invoice_parallelism: int = 1
+    overdue_invoice_parallelism: int = 2
     scheduler_enabled: bool = True
     api_tokens: Annotated[tuple[str, ...], NoDecode] = ()
     environment: Environment = Environment.DEVELOPMENT

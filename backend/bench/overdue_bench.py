@@ -23,6 +23,7 @@ from rich.console import Console
 
 from app.db.engine import make_engine
 from app.db.migrations import upgrade_to_head
+from app.overdue.run import RunOptions
 from app.settings import MAX_PARALLELISM, normalize_database_url
 from bench.dataset import ROW_ORDERS
 from bench.report import (
@@ -105,9 +106,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--parallelism",
         type=int,
-        default=1,
+        default=RunOptions.parallelism,
         help="the runs' OVERDUE_INVOICE_PARALLELISM, from 1 to "
-        f"{MAX_PARALLELISM} (default: 1)",
+        f"{MAX_PARALLELISM} (default: the service's, {RunOptions.parallelism})",
     )
     parser.add_argument("--json", type=Path, help="where to write the results JSON")
     parser.add_argument(

@@ -37,7 +37,7 @@ class PhaseSpec:
     batch_size: int = 100
     default_timezone: str = "UTC"
     profile_to: Path | None = None
-    parallelism: int = 1
+    parallelism: int = RunOptions.parallelism
 
 
 @dataclass(frozen=True)

@@ -333,7 +333,8 @@ def title(result: BenchResult) -> str:
         + ("; rows in issue order" if result.row_order == "issued" else "")
         + (
             f"; runs in up to {result.parallelism} parts at once"
-            if result.parallelism > 1
+            # SQLite always walks in one part.
+            if result.parallelism > 1 and result.database == "postgresql"
             else ""
         )
         + (f"; median of {result.rounds} rounds" if result.rounds > 1 else "")

@@ -23,6 +23,7 @@ from time import perf_counter
 
 from sqlalchemy import Engine, text
 
+from app.overdue.run import RunOptions
 from bench import state
 from bench.dataset import DatasetSpec, build
 from bench.floor import FloorStatements
@@ -59,7 +60,7 @@ class BenchConfig:
     profile_dir: Path | None = None
     rounds: int = 1
     row_order: str = "random"
-    parallelism: int = 1
+    parallelism: int = RunOptions.parallelism
 
 
 class Scenario:

@@ -60,7 +60,7 @@ class RunOptions:
     default_timezone: str = "UTC"
     stale_after: timedelta = timedelta(seconds=300)
     dry_run: bool = False
-    parallelism: int = 1
+    parallelism: int = 2
 
     @classmethod
     def from_settings(cls, settings: Settings, *, dry_run: bool = False) -> RunOptions:

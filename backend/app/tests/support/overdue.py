@@ -20,6 +20,7 @@ def run(
     batch_size: int = 100,
     dry_run: bool = False,
     default_timezone: str = "UTC",
+    parallelism: int = RunOptions.parallelism,
 ) -> RunReport:
     options = RunOptions(
         reminder_days=stages,
@@ -27,6 +28,7 @@ def run(
         default_timezone=default_timezone,
         stale_after=timedelta(minutes=5),
         dry_run=dry_run,
+        parallelism=parallelism,
     )
     return run_overdue_invoices(factory, options, clock=clock)
 

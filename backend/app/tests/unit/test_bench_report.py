@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bench.phases import Measured
@@ -18,6 +20,7 @@ from bench.report import (
     PhaseRow,
     markdown,
     round_rows,
+    title,
 )
 
 # Wall seconds per round. The floor drifts between rounds; within a round the
@@ -111,3 +114,16 @@ def test_one_round_keeps_the_single_table() -> None:
 
     assert "round 1" not in text
     assert result.ratios(100)["run_over_floor"] == pytest.approx(2.2)
+
+
+@pytest.mark.parametrize(
+    ("database", "says_parts"), [("postgresql", True), ("sqlite", False)]
+)
+def test_the_title_names_parts_only_where_the_walk_is_cut(
+    database: str, says_parts: bool
+) -> None:
+    result = replace(_result(rounds=1), database=database, parallelism=2)
+
+    shown = title(result)
+
+    assert ("runs in up to 2 parts at once" in shown) is says_parts

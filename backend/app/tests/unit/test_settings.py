@@ -49,7 +49,7 @@ def test_defaults_match_the_design() -> None:
     assert settings.overdue_invoice_batch_size == 100
     assert settings.overdue_invoice_reminder_days == (1,)
     assert settings.overdue_invoice_stale_run_seconds == 300
-    assert settings.overdue_invoice_parallelism == 1
+    assert settings.overdue_invoice_parallelism == 2
     assert settings.scheduler_enabled is True
     assert settings.api_tokens == ()
     assert settings.environment is Environment.DEVELOPMENT
@@ -137,9 +137,9 @@ def test_platform_postgres_urls_use_psycopg_3(given: str, expected: str) -> None
             "overdue_invoice_stale_run_seconds",
             300,
         ),
-        ("OVERDUE_INVOICE_PARALLELISM", "0", "overdue_invoice_parallelism", 1),
-        ("OVERDUE_INVOICE_PARALLELISM", "9", "overdue_invoice_parallelism", 1),
-        ("OVERDUE_INVOICE_PARALLELISM", "two", "overdue_invoice_parallelism", 1),
+        ("OVERDUE_INVOICE_PARALLELISM", "0", "overdue_invoice_parallelism", 2),
+        ("OVERDUE_INVOICE_PARALLELISM", "9", "overdue_invoice_parallelism", 2),
+        ("OVERDUE_INVOICE_PARALLELISM", "two", "overdue_invoice_parallelism", 2),
         (
             "OVERDUE_INVOICE_SCHEDULE_VALUE",
             "0 0 31 2 *",

@@ -45,7 +45,13 @@ def test_statements_per_run_follow_batches_not_invoices(
     _many_overdue(session, clock, 300)
 
     with counted_statements(engine) as statements:
-        report = run(session_factory, clock, stages=(1, 7, 14, 30), batch_size=100)
+        report = run(
+            session_factory,
+            clock,
+            stages=(1, 7, 14, 30),
+            batch_size=100,
+            parallelism=1,
+        )
 
     inserts = [s for s in statements if "INSERT INTO NOTIFICATIONS" in s.upper()]
     assert report.batches == 3

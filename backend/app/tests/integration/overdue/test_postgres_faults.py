@@ -215,25 +215,29 @@ FOR EACH ROW EXECUTE FUNCTION refuse_closing();
 """
 
 
-def test_the_walk_holds_one_connection_whatever_the_number_of_batches(
-    pg_engine: Engine, pg_factory: sessionmaker[Session]
+@pytest.mark.parametrize("parts", [1, 2])
+def test_each_part_of_the_walk_holds_one_connection_whatever_the_batches(
+    pg_engine: Engine, pg_factory: sessionmaker[Session], parts: int
 ) -> None:
     _invoices(pg_factory, 40)
 
     with pool_traffic(pg_engine) as (checkouts, returned, detached):
         report = run_overdue_invoices(
-            pg_factory, RunOptions(batch_size=2), clock=FakeClock(AS_OF)
+            pg_factory,
+            RunOptions(batch_size=2, parallelism=parts),
+            clock=FakeClock(AS_OF),
         )
 
-    assert report.batches == 20
-    assert report.notifications_created == 40
-    # Opening, dating, walking and closing the run: not one checkout a batch.
-    assert len(checkouts) <= 6
+    assert (report.parts, report.notifications_created) == (parts, 40)
+    assert report.batches >= 20
+    # Opening, dating, cutting, walking and closing the run: not one
+    # checkout a batch.
+    assert len(checkouts) <= 5 + parts
     # The walk's autocommit, generic plans and prepared statement are its
-    # own: its connection leaves the pool, and every other one goes back as
-    # it was given out.
-    assert len(detached) == 1
-    assert returned == ["transactions, auto"] * (len(checkouts) - 1)
+    # own: each part's connection leaves the pool, and every other one goes
+    # back as it was given out.
+    assert len(detached) == parts
+    assert returned == ["transactions, auto"] * (len(checkouts) - parts)
 
 
 def test_a_failed_batch_hands_every_connection_back_as_it_was(
@@ -244,7 +248,9 @@ def test_a_failed_batch_hands_every_connection_back_as_it_was(
 
     with pool_traffic(pg_engine) as (checkouts, returned, detached):
         report = run_overdue_invoices(
-            pg_factory, RunOptions(batch_size=5), clock=FakeClock(AS_OF)
+            pg_factory,
+            RunOptions(batch_size=5, parallelism=1),
+            clock=FakeClock(AS_OF),
         )
 
     assert report.status == RunStatus.COMPLETED

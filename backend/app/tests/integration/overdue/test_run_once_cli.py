@@ -120,7 +120,8 @@ def test_parallelism_from_the_environment_cuts_a_postgresql_walk_only(
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "OVERDUE_INVOICE_PARALLELISM": "2",
+        # Not the default (2), so a setting dropped on the way would show.
+        "OVERDUE_INVOICE_PARALLELISM": "3",
         "OVERDUE_INVOICE_BATCH_SIZE": "5",
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "json",
@@ -138,6 +139,6 @@ def test_parallelism_from_the_environment_cuts_a_postgresql_walk_only(
         if '"run_finished"' in line
     ]
     assert [event["parts"] for event in finished] == [
-        2 if database_url.startswith("postgresql") else 1
+        3 if database_url.startswith("postgresql") else 1
     ]
     assert notification_count(db[1]) == 30
