@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -122,6 +121,9 @@ def _raw_cursors(connection: Connection) -> Iterator[None]:
     Only while one statement is sent: the connection's other users get the
     cursors they expect.
     """
+    # Imported here: a SQLite installation never loads the PostgreSQL driver.
+    import psycopg
+
     # A connection detached from its pool has no driver_connection; for
     # psycopg the DBAPI connection is the driver's own.
     driver = connection.connection.dbapi_connection

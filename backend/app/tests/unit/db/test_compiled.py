@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -95,3 +97,16 @@ def _rendered(compiled: CompiledStatement, params: dict[str, object]) -> str:
     for number in range(len(values), 0, -1):
         text = text.replace(f"${number}", repr(values[number - 1]))
     return text
+
+
+def test_the_overdue_run_loads_no_postgresql_driver_until_it_sends_a_statement() -> (
+    None
+):
+    """A SQLite installation does not pay the driver's memory (about 9 MB)."""
+    probe = "import sys, app.overdue.run; print('psycopg' in sys.modules)"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "False"
