@@ -1,7 +1,8 @@
 """One batch of the overdue run: set-based writes in one transaction.
 
-On PostgreSQL a batch is one statement (see one_statement_batch): the
-slice of the walk, the work in it, the INSERT … SELECT of its notifications
+On PostgreSQL through psycopg a batch is one statement (see
+one_statement_batch), compiled once per walk (app.db.compiled): the slice
+of the walk, the work in it, the INSERT … SELECT of its notifications
 with their text built in SQL, the status UPDATE and the heartbeat, as CTEs,
 so no row travels to Python. Elsewhere, in a dry run, and when a failed
 batch is retried row by row, one statement finds where the batch's slice of
